@@ -1,0 +1,362 @@
+"""The Fargate half shared by both load-balanced components, written once.
+
+Creates, under the calling component: the cluster (unless one is given), the log group (optionally
+encrypted with a customer-managed KMS key), the execution and task roles, the task definition, the
+task security group with the load balancer hops (task ingress and the load balancer's matching
+egress, one rule pair per port), HTTPS access to the VPC endpoints, the ECS service with the
+deployment circuit breaker, and target-tracking autoscaling.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, vpc
+
+from .fargate import SCRATCH_VOLUME, Scaling, container_definition
+from .network import HTTPS, allow_endpoint_access
+
+EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+_ECS_TASKS_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+
+@dataclass(frozen=True)
+class LoadBalancerHop:
+    """One port the load balancer reaches the tasks on: traffic or health checks."""
+
+    protocol: str  # "tcp" or "udp", as security group rules spell it
+    port: int
+    purpose: str
+
+
+@dataclass
+class ContainerSpec:
+    name: str
+    image: pulumi.Input[str]
+    port_mappings: list[tuple[int, str]]
+    environment: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    user: str = "1000"
+    depends_on: list[str] = field(default_factory=list)
+    health_command: list[str] | None = None
+
+
+@dataclass
+class ServiceSpec:
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[str]]
+    endpoint_security_group_id: pulumi.Input[str]
+    s3_prefix_list_id: pulumi.Input[str] | None
+    cluster_arn: pulumi.Input[str] | None
+    containers: list[ContainerSpec]
+    cpu: int
+    memory: int
+    scaling: Scaling
+    grace_period: int
+    log_retention_days: int
+    encrypt_logs: bool
+    internet_egress: bool
+    tags: dict[str, str]
+
+
+@dataclass
+class FargateParts:
+    cluster_name: pulumi.Output[str]
+    service: ecs.Service
+    task_security_group: ec2.SecurityGroup
+    log_group: cloudwatch.LogGroup
+
+
+def build_fargate_service(
+    name: str,
+    parent: pulumi.Resource,
+    spec: ServiceSpec,
+    *,
+    lb_security_group: ec2.SecurityGroup,
+    hops: Sequence[LoadBalancerHop],
+    target_group_arn: pulumi.Input[str],
+    lb_container: tuple[str, int],
+    wait_for: Sequence[pulumi.Resource],
+) -> FargateParts:
+    child = pulumi.ResourceOptions(parent=parent)
+    invoke = pulumi.InvokeOptions(parent=parent)
+    region = aws.get_region(opts=invoke).region
+
+    def tags(role: str) -> dict[str, str]:
+        return {**spec.tags, "Name": f"{name}-{role}"}
+
+    if spec.cluster_arn is None:
+        cluster = ecs.Cluster(
+            f"{name}-cluster",
+            settings=[{"name": "containerInsights", "value": "enabled"}],  # Security Hub ECS.12
+            tags=tags("cluster"),
+            opts=child,
+        )
+        cluster_arn: pulumi.Input[str] = cluster.arn
+        cluster_name: pulumi.Output[str] = cluster.name
+    else:
+        cluster_arn = spec.cluster_arn
+        cluster_name = pulumi.Output.from_input(spec.cluster_arn).apply(lambda arn: arn.split("/")[-1])
+
+    kms_key_id = _log_key(name, region, tags, child, invoke).arn if spec.encrypt_logs else None
+    log_group = cloudwatch.LogGroup(
+        f"{name}-logs",
+        retention_in_days=spec.log_retention_days,
+        kms_key_id=kms_key_id,
+        tags=tags("logs"),
+        opts=child,
+    )
+
+    execution_role = iam.Role(f"{name}-exec", assume_role_policy=_ECS_TASKS_TRUST, tags=tags("exec"), opts=child)
+    iam.RolePolicyAttachment(f"{name}-exec", role=execution_role.name, policy_arn=EXECUTION_POLICY_ARN, opts=child)
+    secret_arns = sorted({arn for c in spec.containers for arn in c.secrets.values()})
+    if secret_arns:
+        # The managed policy can't read secrets; grant exactly the ones referenced, nothing wider.
+        iam.RolePolicy(
+            f"{name}-exec-secrets",
+            role=execution_role.id,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameters"],
+                            "Resource": secret_arns,
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+    # The application's own role: empty until the application needs AWS APIs.
+    task_role = iam.Role(f"{name}-task", assume_role_policy=_ECS_TASKS_TRUST, tags=tags("task"), opts=child)
+
+    def definitions(values: list[Any]) -> str:
+        group, *images = values
+        return json.dumps(
+            [
+                container_definition(
+                    name=c.name,
+                    image=image,
+                    port_mappings=c.port_mappings,
+                    log_group=group,
+                    region=region,
+                    stream_prefix=name,
+                    environment=c.environment,
+                    secrets=c.secrets,
+                    user=c.user,
+                    depends_on=c.depends_on,
+                    health_command=c.health_command,
+                )
+                for c, image in zip(spec.containers, images, strict=True)
+            ]
+        )
+
+    task_definition = ecs.TaskDefinition(
+        f"{name}-task",
+        family=f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
+        network_mode="awsvpc",  # Security Hub ECS.17; also what lets a target group register task IPs
+        requires_compatibilities=["FARGATE"],
+        cpu=str(spec.cpu),
+        memory=str(spec.memory),
+        execution_role_arn=execution_role.arn,
+        task_role_arn=task_role.arn,
+        container_definitions=pulumi.Output.all(log_group.name, *[c.image for c in spec.containers]).apply(
+            definitions
+        ),
+        volumes=[{"name": SCRATCH_VOLUME}],
+        runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+        tags=tags("task"),
+        opts=child,
+    )
+
+    task_sg = ec2.SecurityGroup(
+        f"{name}-task-sg",
+        vpc_id=spec.vpc_id,
+        description=f"{name} tasks: only the load balancer's ports from its security group",
+        tags=tags("task-sg"),
+        opts=child,
+    )
+    for hop in hops:
+        # Each hop is two rules that must agree: the load balancer may send, the task may receive.
+        vpc.SecurityGroupIngressRule(
+            f"{name}-task-in-{hop.protocol}-{hop.port}",
+            security_group_id=task_sg.id,
+            referenced_security_group_id=lb_security_group.id,
+            ip_protocol=hop.protocol,
+            from_port=hop.port,
+            to_port=hop.port,
+            description=f"{hop.purpose} from the load balancer",
+            tags=tags(f"task-in-{hop.port}"),
+            opts=child,
+        )
+        vpc.SecurityGroupEgressRule(
+            f"{name}-lb-out-{hop.protocol}-{hop.port}",
+            security_group_id=lb_security_group.id,
+            referenced_security_group_id=task_sg.id,
+            ip_protocol=hop.protocol,
+            from_port=hop.port,
+            to_port=hop.port,
+            description=f"{hop.purpose} to the tasks",
+            tags=tags(f"lb-out-{hop.port}"),
+            opts=child,
+        )
+
+    # Image pulls and logs: HTTPS to the interface endpoints, and to S3 (ECR's layers) via the
+    # gateway endpoint's prefix list. The endpoint side admits this task group and no other.
+    endpoint_access = allow_endpoint_access(name, spec.endpoint_security_group_id, task_sg.id, parent)
+    vpc.SecurityGroupEgressRule(
+        f"{name}-task-out-endpoints",
+        security_group_id=task_sg.id,
+        referenced_security_group_id=spec.endpoint_security_group_id,
+        ip_protocol="tcp",
+        from_port=HTTPS,
+        to_port=HTTPS,
+        description="HTTPS to the VPC interface endpoints (ECR, Logs)",
+        tags=tags("task-out-endpoints"),
+        opts=child,
+    )
+    if spec.s3_prefix_list_id is not None:
+        vpc.SecurityGroupEgressRule(
+            f"{name}-task-out-s3",
+            security_group_id=task_sg.id,
+            prefix_list_id=spec.s3_prefix_list_id,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            description="HTTPS to S3 through the gateway endpoint (ECR image layers)",
+            tags=tags("task-out-s3"),
+            opts=child,
+        )
+    if spec.internet_egress:
+        vpc.SecurityGroupEgressRule(
+            f"{name}-task-out-internet",
+            security_group_id=task_sg.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            description="HTTPS to the internet through NAT (images from outside ECR)",
+            tags=tags("task-out-internet"),
+            opts=child,
+        )
+
+    container_name, container_port = lb_container
+    service = ecs.Service(
+        f"{name}-service",
+        cluster=cluster_arn,
+        task_definition=task_definition.arn,
+        launch_type="FARGATE",
+        platform_version="LATEST",  # Security Hub ECS.10
+        desired_count=spec.scaling.min_count,
+        network_configuration={
+            "subnets": spec.subnet_ids,
+            "security_groups": [task_sg.id],
+            "assign_public_ip": False,  # Security Hub ECS.2: tasks are reached through the load balancer only
+        },
+        load_balancers=[
+            {"target_group_arn": target_group_arn, "container_name": container_name, "container_port": container_port}
+        ],
+        health_check_grace_period_seconds=spec.grace_period,
+        deployment_circuit_breaker={"enable": True, "rollback": True},
+        deployment_minimum_healthy_percent=100,
+        deployment_maximum_percent=200,
+        enable_ecs_managed_tags=True,
+        propagate_tags="SERVICE",
+        wait_for_steady_state=True,
+        tags=tags("service"),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            # Autoscaling owns the task count; without this every `pulumi up` undoes a scale-out.
+            ignore_changes=["desiredCount"],
+            # A service registered before its listener exists, or before tasks can pull their image,
+            # fails its first deployment.
+            depends_on=[*wait_for, endpoint_access],
+        ),
+    )
+
+    _autoscaling(name, spec.scaling, cluster_name, service, child)
+    return FargateParts(cluster_name=cluster_name, service=service, task_security_group=task_sg, log_group=log_group)
+
+
+def _autoscaling(
+    name: str, scaling: Scaling, cluster_name: pulumi.Output[str], service: ecs.Service, child: pulumi.ResourceOptions
+) -> None:
+    # No role_arn: ECS scaling uses the Application Auto Scaling service-linked role. A role passed
+    # here (the tutorials' role trusting ecs-tasks) is wrong.
+    target = appautoscaling.Target(
+        f"{name}-scaling",
+        service_namespace="ecs",
+        scalable_dimension="ecs:service:DesiredCount",
+        resource_id=pulumi.Output.concat("service/", cluster_name, "/", service.name),
+        min_capacity=scaling.min_count,
+        max_capacity=scaling.max_count,
+        opts=child,
+    )
+    metrics = [("cpu", "ECSServiceAverageCPUUtilization", scaling.cpu_target)]
+    if scaling.memory_target is not None:
+        metrics.append(("memory", "ECSServiceAverageMemoryUtilization", scaling.memory_target))
+    for short, metric, value in metrics:
+        appautoscaling.Policy(
+            f"{name}-scaling-{short}",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "predefined_metric_specification": {"predefined_metric_type": metric},
+                "target_value": value,
+                "scale_out_cooldown": scaling.scale_out_cooldown,
+                "scale_in_cooldown": scaling.scale_in_cooldown,
+            },
+            opts=child,
+        )
+
+
+def _log_key(name, region, tags, child, invoke):  # type: ignore[no-untyped-def]
+    """A customer-managed key for the log group; its policy must admit CloudWatch Logs."""
+    from pulumi_aws import kms  # imported only when asked for: keeps offline synthesis fast
+
+    account = aws.get_caller_identity(opts=invoke).account_id
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchLogsEncrypts",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}
+                },
+            },
+        ],
+    }
+    return kms.Key(
+        f"{name}-logs-key",
+        description=f"{name} log group encryption",
+        enable_key_rotation=True,
+        deletion_window_in_days=30,
+        policy=json.dumps(policy),
+        tags=tags("logs-key"),
+        opts=child,
+    )

@@ -1,0 +1,266 @@
+"""Pure rules and builders for Fargate services, shared by both load-balanced components.
+
+No Pulumi resources here: the Fargate size table, name limits, scaling and health-check argument
+types with their validation, and the container definition builder, each testable on its own.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ._args import InvalidArgument, check_int
+
+# Fargate's CPU units → allowed memory (MiB), as AWS documents them.
+FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+# Load balancer and target group names are at most 32 characters and Pulumi's auto-name appends
+# 8 ("-" and 7 random), so the longest child suffix ("-alb", "-nlb", "-tg") leaves 20 for the
+# component's own name.
+MAX_COMPONENT_NAME = 20
+_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+
+
+def check_component_name(owner: str, name: str) -> str:
+    if len(name) > MAX_COMPONENT_NAME or not _NAME.match(name):
+        raise InvalidArgument(
+            owner,
+            "name",
+            f"must be 1–{MAX_COMPONENT_NAME} letters, digits or hyphens, not starting or ending with a "
+            f"hyphen, so '<name>-alb' plus Pulumi's 8-character suffix fits the 32-character load balancer "
+            f"and target group limit; got {name!r} ({len(name)} characters)",
+        )
+    return name
+
+
+def check_fargate_size(owner: str, cpu: int, memory: int) -> tuple[int, int]:
+    if cpu not in FARGATE_MEMORY:
+        allowed = ", ".join(str(c) for c in FARGATE_MEMORY)
+        raise InvalidArgument(owner, "cpu", f"must be one of {allowed} (Fargate CPU units), got {cpu!r}")
+    allowed_memory = FARGATE_MEMORY[cpu]
+    if memory not in allowed_memory:
+        step = allowed_memory[1] - allowed_memory[0]
+        listed = (
+            ", ".join(map(str, allowed_memory))
+            if len(allowed_memory) <= 4
+            else f"{allowed_memory[0]} to {allowed_memory[-1]} in steps of {step}"
+        )
+        raise InvalidArgument(owner, "memory", f"with cpu {cpu} must be {listed} MiB, got {memory!r}")
+    return cpu, memory
+
+
+@dataclass
+class ScalingArgs:
+    """Target-tracking autoscaling of the service's task count."""
+
+    min_count: Optional[int] = None
+    """Fewest tasks. Default 1."""
+    max_count: Optional[int] = None
+    """Most tasks. Default 3."""
+    cpu_target: Optional[int] = None
+    """Average CPU utilisation (%) the service is scaled to hold, 1–100. Default 50."""
+    memory_target: Optional[int] = None
+    """Average memory utilisation (%) to hold as well, 1–100. Default none (CPU only)."""
+    scale_out_cooldown: Optional[int] = None
+    """Seconds after a scale-out before another. Default 60: add capacity quickly."""
+    scale_in_cooldown: Optional[int] = None
+    """Seconds after a scale-in before another. Default 300: remove capacity slowly."""
+
+
+@dataclass(frozen=True)
+class Scaling:
+    min_count: int
+    max_count: int
+    cpu_target: int
+    memory_target: int | None
+    scale_out_cooldown: int
+    scale_in_cooldown: int
+
+
+def resolve_scaling(owner: str, args: ScalingArgs | None) -> Scaling:
+    a = args or ScalingArgs()
+    min_count = check_int(owner, "scaling.min_count", a.min_count if a.min_count is not None else 1, 0, 1000)
+    max_count = check_int(owner, "scaling.max_count", a.max_count if a.max_count is not None else 3, 1, 1000)
+    if min_count > max_count:
+        raise InvalidArgument(
+            owner, "scaling.min_count", f"({min_count}) must not exceed scaling.max_count ({max_count})"
+        )
+    cpu = check_int(owner, "scaling.cpu_target", a.cpu_target if a.cpu_target is not None else 50, 1, 100)
+    memory = None if a.memory_target is None else check_int(owner, "scaling.memory_target", a.memory_target, 1, 100)
+    out = check_int(
+        owner, "scaling.scale_out_cooldown", a.scale_out_cooldown if a.scale_out_cooldown is not None else 60, 0, 3600
+    )
+    in_ = check_int(
+        owner, "scaling.scale_in_cooldown", a.scale_in_cooldown if a.scale_in_cooldown is not None else 300, 0, 3600
+    )
+    return Scaling(min_count, max_count, cpu, memory, out, in_)
+
+
+@dataclass
+class HealthCheckArgs:
+    """How the load balancer decides a task is healthy."""
+
+    path: Optional[str] = None
+    """HTTP path probed. Default `/` for the web service, `/healthz` for the UDP service's sidecar."""
+    port: Optional[int] = None
+    """Port probed. Default: the traffic port for the web service, 8080 (the sidecar) for UDP."""
+    protocol: Optional[str] = None
+    """`HTTP` or `TCP` (UDP service), `HTTP` (web service). Default `HTTP`."""
+    matcher: Optional[str] = None
+    """HTTP codes counted as healthy. Default `200-399`."""
+    interval: Optional[int] = None
+    """Seconds between probes, 5–300. Default 10."""
+    timeout: Optional[int] = None
+    """Seconds before a probe fails, 2–120 and less than the interval. Default 5."""
+    healthy_threshold: Optional[int] = None
+    """Consecutive successes before a task turns healthy, 2–10. Default 2 (healthy in 20 s, not 150)."""
+    unhealthy_threshold: Optional[int] = None
+    """Consecutive failures before a task turns unhealthy, 2–10. Default 3."""
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    path: str
+    port: int
+    protocol: str
+    matcher: str
+    interval: int
+    timeout: int
+    healthy_threshold: int
+    unhealthy_threshold: int
+
+    def target_group_args(self, traffic_port: int) -> dict[str, Any]:
+        """The target group's `health_check` block; the traffic port is named, not repeated."""
+        block: dict[str, Any] = {
+            "enabled": True,
+            "protocol": self.protocol,
+            "port": "traffic-port" if self.port == traffic_port else str(self.port),
+            "interval": self.interval,
+            "timeout": self.timeout,
+            "healthy_threshold": self.healthy_threshold,
+            "unhealthy_threshold": self.unhealthy_threshold,
+        }
+        if self.protocol in ("HTTP", "HTTPS"):
+            block |= {"path": self.path, "matcher": self.matcher}
+        return block
+
+
+def resolve_health_check(
+    owner: str,
+    args: HealthCheckArgs | None,
+    *,
+    default_path: str,
+    default_port: int,
+    protocols: tuple[str, ...],
+) -> HealthCheck:
+    a = args or HealthCheckArgs()
+    protocol = (a.protocol or "HTTP").upper()
+    if protocol not in protocols:
+        allowed = ", ".join(protocols)
+        raise InvalidArgument(owner, "health_check.protocol", f"must be one of {allowed}, got {a.protocol!r}")
+    path = a.path if a.path is not None else default_path
+    if not path.startswith("/"):
+        raise InvalidArgument(owner, "health_check.path", f"must start with '/', got {path!r}")
+    port = check_int(owner, "health_check.port", a.port if a.port is not None else default_port, 1, 65535)
+    interval = check_int(owner, "health_check.interval", a.interval if a.interval is not None else 10, 5, 300)
+    timeout = check_int(owner, "health_check.timeout", a.timeout if a.timeout is not None else 5, 2, 120)
+    if timeout >= interval:
+        raise InvalidArgument(
+            owner, "health_check.timeout", f"({timeout}) must be less than health_check.interval ({interval})"
+        )
+    healthy = check_int(
+        owner, "health_check.healthy_threshold", a.healthy_threshold if a.healthy_threshold is not None else 2, 2, 10
+    )
+    unhealthy = check_int(
+        owner,
+        "health_check.unhealthy_threshold",
+        a.unhealthy_threshold if a.unhealthy_threshold is not None else 3,
+        2,
+        10,
+    )
+    matcher = a.matcher or "200-399"
+    if not re.fullmatch(r"\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*", matcher):
+        raise InvalidArgument(owner, "health_check.matcher", f"must be codes like '200' or '200-399', got {matcher!r}")
+    return HealthCheck(path, port, protocol, matcher, interval, timeout, healthy, unhealthy)
+
+
+def container_definition(
+    *,
+    name: str,
+    image: str,
+    port_mappings: list[tuple[int, str]],
+    log_group: str,
+    region: str,
+    stream_prefix: str,
+    environment: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+    user: str = "1000",
+    depends_on: list[str] | None = None,
+    health_command: list[str] | None = None,
+    stop_timeout: int = 30,
+) -> dict[str, Any]:
+    """One ECS container definition that meets the ECS Foundational Security controls by default:
+    non-root `user` (ECS.20), read-only root filesystem (ECS.5), not privileged (ECS.4), awslogs
+    logging (ECS.9), secrets by reference only (ECS.8)."""
+    definition: dict[str, Any] = {
+        "name": name,
+        "image": image,
+        "essential": True,
+        "user": user,
+        "privileged": False,
+        "readonlyRootFilesystem": True,
+        "stopTimeout": stop_timeout,
+        "portMappings": [
+            {"containerPort": port, "hostPort": port, "protocol": protocol} for port, protocol in port_mappings
+        ],
+        "environment": [{"name": k, "value": v} for k, v in sorted((environment or {}).items())],
+        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted((secrets or {}).items())],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": stream_prefix,
+            },
+        },
+        # The root filesystem is read-only; /tmp is a task volume on Fargate's ephemeral storage
+        # (Fargate does not support tmpfs mounts).
+        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp", "readOnly": False}],
+    }
+    if depends_on:
+        definition["dependsOn"] = [{"containerName": c, "condition": "START"} for c in depends_on]
+    if health_command:
+        definition["healthCheck"] = {
+            "command": health_command,
+            "interval": 10,
+            "timeout": 3,
+            "retries": 3,
+            "startPeriod": 10,
+        }
+    return definition
+
+
+SCRATCH_VOLUME = "scratch"
+
+# Environment variable names that look like credentials belong in `secrets` (ECS.8).
+_SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
+
+
+def check_environment(owner: str, environment: dict[str, str] | None) -> dict[str, str]:
+    env = dict(environment or {})
+    for key in env:
+        if _SECRET_NAME.search(key):
+            raise InvalidArgument(
+                owner,
+                f"environment.{key}",
+                "looks like a credential; pass it in `secrets` as a Secrets Manager or SSM parameter ARN "
+                "so it never appears in the task definition (Security Hub ECS.8)",
+            )
+    return env

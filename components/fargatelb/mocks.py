@@ -1,0 +1,280 @@
+"""Run a Pulumi program offline and record what it registers: for tests and the offline preview.
+
+`RecordingMocks` answers every resource and invoke the package's components use with realistic
+values (AWS-shaped ids and ARNs, the region's zones), and fails loudly on an invoke it doesn't know,
+so a new data source can't silently return nothing. `RecordingMonitor` keeps each registration as
+the engine sees it (parent, property dependencies, ignore_changes), which the wiring check needs.
+
+    recording = synthesize(lambda: build_my_stack(), config={"proj:web": '{"containerPort": 8080}'})
+    tg = recording.one("aws:lb/targetGroup:TargetGroup")
+    assert int(tg.inputs["port"]) == 8080
+"""
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as _mocks
+from pulumi.runtime import rpc, settings
+
+from .graph import Graph, Node
+
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "eu-west-1"
+
+
+class UnknownInvokeError(RuntimeError):
+    pass
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    parent: str | None
+    custom: bool
+    remote: bool
+    property_dependencies: dict[str, list[str]]
+    dependencies: list[str]
+    ignore_changes: list[str]
+    delete_before_replace: bool
+    id: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def node(self) -> Node:
+        return Node(
+            urn=self.urn,
+            type=self.type,
+            name=self.name,
+            props=self.inputs,
+            property_dependencies=self.property_dependencies,
+            dependencies=self.dependencies,
+            parent=self.parent,
+            custom=self.custom or self.remote,
+            ignore_changes=self.ignore_changes,
+        )
+
+
+def _hex(name: str, n: int = 17) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:n]
+
+
+# Id prefixes AWS uses, so ids in recordings read like a real stack's.
+_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
+}
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers resources and invokes with AWS-shaped values. Keyed by type token."""
+
+    def __init__(self, region: str = DEFAULT_REGION, zone_count: int = 3) -> None:
+        self.region = region
+        self.zone_count = zone_count
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def _arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        return f"arn:aws:{service}:{self.region if regional else ''}:{ACCOUNT_ID}:{resource}"
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        t, name, inputs = args.typ, args.name, dict(args.inputs)
+        rid = _ID_PREFIX.get(t, f"{name}-") + _hex(f"{t}::{name}")
+        out: dict[str, Any] = dict(inputs)
+        physical = inputs.get("name") or f"{name}-{_hex(name, 7)}"
+        if t == "aws:ec2/vpc:Vpc":
+            out["defaultSecurityGroupId"] = "sg-" + _hex(name + "default")
+        elif t == "aws:ec2/vpcEndpoint:VpcEndpoint":
+            out["prefixListId"] = "pl-" + _hex(name, 8)
+        elif t == "aws:ec2/securityGroup:SecurityGroup":
+            out["arn"] = self._arn("ec2", f"security-group/{rid}")
+        elif t == "aws:lb/loadBalancer:LoadBalancer":
+            kind = "net" if inputs.get("loadBalancerType") == "network" else "app"
+            suffix = f"{kind}/{physical}/{_hex(name, 16)}"
+            out |= {
+                "arn": self._arn("elasticloadbalancing", f"loadbalancer/{suffix}"),
+                "arnSuffix": suffix,
+                "dnsName": f"{physical}-{_hex(name, 10)}.elb.{self.region}.amazonaws.com",
+                "zoneId": "Z32O12XQLNTSW2",
+                "name": physical,
+            }
+            rid = out["arn"]
+        elif t == "aws:lb/targetGroup:TargetGroup":
+            suffix = f"targetgroup/{physical}/{_hex(name, 16)}"
+            out |= {"arn": self._arn("elasticloadbalancing", suffix), "arnSuffix": suffix, "name": physical}
+            rid = out["arn"]
+        elif t == "aws:lb/listener:Listener":
+            out["arn"] = self._arn("elasticloadbalancing", f"listener/app/{name}/{_hex(name, 16)}")
+            rid = out["arn"]
+        elif t == "aws:ecs/cluster:Cluster":
+            out |= {"arn": self._arn("ecs", f"cluster/{physical}"), "name": physical}
+            rid = out["arn"]
+        elif t == "aws:ecs/service:Service":
+            out |= {"name": physical}
+            rid = self._arn("ecs", f"service/{physical}")
+        elif t == "aws:ecs/taskDefinition:TaskDefinition":
+            out |= {"arn": self._arn("ecs", f"task-definition/{inputs.get('family', name)}:1"), "revision": 1}
+            rid = inputs.get("family", name)
+        elif t == "aws:iam/role:Role":
+            out |= {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{physical}", "name": physical}
+            rid = physical
+        elif t == "aws:cloudwatch/logGroup:LogGroup":
+            out |= {"arn": self._arn("logs", f"log-group:{physical}"), "name": physical}
+            rid = physical
+        elif t == "aws:kms/key:Key":
+            out["arn"] = self._arn("kms", f"key/{_hex(name, 32)}")
+        elif t in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
+            bucket = inputs.get("bucket") or physical
+            out |= {"arn": f"arn:aws:s3:::{bucket}", "bucket": bucket, "id": bucket}
+            rid = bucket
+        elif t == "aws:acm/certificate:Certificate":
+            out["arn"] = self._arn("acm", f"certificate/{_hex(name, 32)}")
+            rid = out["arn"]
+        elif t == "aws:appautoscaling/target:Target":
+            out["arn"] = self._arn("application-autoscaling", f"scalable-target/{_hex(name, 32)}")
+        elif t == "aws:appautoscaling/policy:Policy":
+            out["arn"] = self._arn("autoscaling", f"scalingPolicy:{_hex(name, 32)}")
+        elif t == "tls:index/privateKey:PrivateKey":
+            out |= {"privateKeyPem": "-----BEGIN PRIVATE KEY-----\nmock\n-----END PRIVATE KEY-----\n"}
+        elif t == "tls:index/selfSignedCert:SelfSignedCert":
+            out |= {"certPem": "-----BEGIN CERTIFICATE-----\nmock\n-----END CERTIFICATE-----\n"}
+        elif t == "awsx:ecr:Repository":
+            # A remote awsx component: return only the outputs used, typed as the SDK declares them.
+            url = f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{name}"
+            return rid, {"url": url}
+        elif t == "awsx:ecr:Image":
+            repo = inputs.get("repositoryUrl", f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{name}")
+            return rid, {"imageUri": f"{repo}@sha256:{hashlib.sha256(name.encode()).hexdigest()}"}
+        out.setdefault("arn", self._arn("mock", f"{t.split(':')[-1].lower()}/{name}"))
+        return rid, out
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        token, inputs = args.token, dict(args.args)
+        self.calls.append((token, inputs))
+        if token == "aws:index/getRegion:getRegion":
+            return {"id": self.region, "name": self.region, "region": self.region,
+                    "description": "mock region", "endpoint": f"ec2.{self.region}.amazonaws.com"}  # fmt: skip
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = [f"{self.region}{chr(ord('a') + i)}" for i in range(self.zone_count)]
+            return {"id": self.region, "names": names, "zoneIds": [f"euw1-az{i + 1}" for i in range(self.zone_count)],
+                    "groupNames": [self.region], "state": inputs.get("state", "available")}  # fmt: skip
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"id": ACCOUNT_ID, "accountId": ACCOUNT_ID,
+                    "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock", "userId": "AIDAMOCK"}  # fmt: skip
+        if token == "aws:index/getPartition:getPartition":
+            return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws"}
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {"id": self.region, "authorizationToken": "bW9jazptb2Nr", "userName": "AWS", "password": "mock",
+                    "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com"}  # fmt: skip
+        raise UnknownInvokeError(f"RecordingMocks has no answer for invoke {token!r}; add one with realistic values")
+
+
+class RecordingMonitor(_mocks.MockMonitor):
+    """A mock monitor that also keeps what the engine would know of each registration."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        _mocks._ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object)
+        reg = self.resources.get(response.urn)
+        self.registrations[response.urn] = Registration(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            inputs=inputs,
+            parent=request.parent or None,
+            custom=bool(request.custom),
+            remote=bool(request.remote),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            dependencies=list(request.dependencies),
+            ignore_changes=list(request.ignoreChanges),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            id=reg.id if reg else "",
+            outputs=dict(reg.state) if reg else {},
+        )
+        return response
+
+
+@dataclass
+class Recording:
+    """Everything one offline run registered, with helpers to find resources."""
+
+    registrations: list[Registration]
+    calls: list[tuple[str, dict[str, Any]]]
+    outputs: dict[str, Any]
+
+    def of_type(self, token: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == token]
+
+    def one(self, token: str, name: str | None = None) -> Registration:
+        found = [r for r in self.of_type(token) if name is None or r.name == name]
+        if len(found) != 1:
+            names = [r.name for r in self.of_type(token)]
+            raise AssertionError(f"expected one {token}{f' named {name}' if name else ''}, found {names}")
+        return found[0]
+
+    def named(self, name: str) -> Registration:
+        for r in self.registrations:
+            if r.name == name:
+                return r
+        raise AssertionError(f"no resource named {name}; have {[r.name for r in self.registrations]}")
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.registrations if r.urn == urn)
+
+    def graph(self) -> Graph:
+        return Graph(r.node() for r in self.registrations)
+
+
+def synthesize(
+    program: Callable[[], Any],
+    *,
+    config: Mapping[str, str] | None = None,
+    project: str = "project",
+    stack: str = "test",
+    region: str | None = None,
+    zone_count: int = 3,
+) -> Recording:
+    """Run `program` under recording mocks with `config` (keys `project:key`, values as strings).
+
+    Exceptions raised by the program, including component argument errors, propagate unchanged.
+    """
+    config = dict(config or {})
+    region = region or config.get("aws:region") or DEFAULT_REGION
+    config.setdefault("aws:region", region)
+    mocks = RecordingMocks(region=region, zone_count=zone_count)
+    monitor = RecordingMonitor(mocks)
+    settings.ROOT.set(None)  # a fresh root stack for each run
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config)
+    exports: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def run() -> pulumi.Output[Any]:
+        program()
+        root = settings.get_root_resource()
+        outputs = getattr(root, "outputs", None) or {}
+        return pulumi.Output.all(**outputs).apply(exports.update) if outputs else pulumi.Output.from_input(None)
+
+    run()
+    return Recording(list(monitor.registrations.values()), mocks.calls, exports)

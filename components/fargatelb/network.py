@@ -1,0 +1,416 @@
+"""PrivateNetwork: a VPC whose private subnets run containers without a NAT gateway.
+
+Creates the VPC (DNS support and hostnames on), its default security group emptied, public subnets
+routed to an internet gateway, private subnets with one route table per zone, optional NAT gateways,
+the interface endpoints `ecr.api`, `ecr.dkr` and `logs` (plus any requested) with private DNS, an
+S3 gateway endpoint that only reads ECR's layer bucket, the endpoint security group, and optional
+VPC flow logs to CloudWatch.
+"""
+
+import enum
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+from pulumi_aws import cloudwatch, ec2, iam, vpc
+
+from ._args import InvalidArgument, check_choice, check_int, check_retention, coerce_args
+from .cidr import MAX_ZONES, plan_subnets
+
+# Interface endpoints every Fargate task in a private subnet needs: the registry API, the image
+# layers' manifest service, and CloudWatch Logs for the awslogs driver. S3 is a gateway endpoint.
+REQUIRED_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs")
+_ENDPOINT_NAME = r"^[a-z0-9][a-z0-9.-]*$"
+HTTPS = 443
+
+
+class NatStrategy(str, enum.Enum):
+    """How private subnets reach the internet."""
+
+    NONE = "none"
+    """No NAT gateway: tasks reach AWS only through the VPC endpoints (the default)."""
+    SINGLE = "single"
+    """One NAT gateway in the first zone: cheap, but one zone's outage cuts every zone's egress."""
+    PER_AZ = "per_az"
+    """One NAT gateway per zone: each zone's egress survives the loss of another."""
+
+
+@dataclass
+class PrivateNetworkArgs:
+    cidr_block: Optional[str] = None
+    """The VPC's IPv4 block, /16 to /22. Default `10.0.0.0/16`."""
+
+    az_count: Optional[int] = None
+    """How many availability zones to span (1–6), taken in order from the region's zones. Default 2."""
+
+    nat_strategy: Optional[NatStrategy] = None
+    """`none`, `single` or `per_az`. Default `none`: ECR, S3 and Logs are reached through endpoints."""
+
+    extra_interface_endpoints: Optional[list[str]] = None
+    """More interface endpoints by service name, e.g. `ssmmessages` (ECS Exec), `secretsmanager`,
+    `ssm`. Default none; `ecr.api`, `ecr.dkr` and `logs` are always created."""
+
+    flow_logs: Optional[bool] = None
+    """Send VPC flow logs (ALL traffic) to CloudWatch Logs (Security Hub EC2.6). Default false."""
+
+    flow_log_retention_days: Optional[int] = None
+    """Retention of the flow-log group, a value CloudWatch accepts (1, 3, 5, 7, 14, 30, ...). Default 90."""
+
+    tags: Optional[dict[str, str]] = None
+    """Tags for every taggable child resource. Default none."""
+
+
+@dataclass(frozen=True)
+class _Settings:
+    cidr_block: str
+    az_count: int
+    nat_strategy: NatStrategy
+    interface_endpoints: tuple[str, ...]
+    flow_logs: bool
+    flow_log_retention_days: int
+    tags: dict[str, str]
+
+
+def resolve_network_args(args: PrivateNetworkArgs) -> _Settings:
+    """Validate, then apply defaults. Pure: the stack-config layer calls it too."""
+    owner = "PrivateNetworkArgs"
+    az_count = check_int(owner, "az_count", args.az_count if args.az_count is not None else 2, 1, MAX_ZONES)
+    cidr_block = args.cidr_block or "10.0.0.0/16"
+    try:
+        plan_subnets(cidr_block, az_count)
+    except ValueError as exc:
+        raise InvalidArgument(owner, "cidr_block", str(exc)) from None
+    nat = args.nat_strategy if args.nat_strategy is not None else NatStrategy.NONE
+    nat = NatStrategy(check_choice(owner, "nat_strategy", nat, list(NatStrategy)))
+    extra = list(args.extra_interface_endpoints or [])
+    for i, svc in enumerate(extra):
+        if not isinstance(svc, str) or not re.match(_ENDPOINT_NAME, svc):
+            raise InvalidArgument(
+                owner, f"extra_interface_endpoints[{i}]", f"must be a service name like 'ssmmessages', got {svc!r}"
+            )
+        if svc == "s3":
+            raise InvalidArgument(
+                owner, f"extra_interface_endpoints[{i}]", "'s3' is always created, as a gateway endpoint"
+            )
+    endpoints = tuple(dict.fromkeys([*REQUIRED_INTERFACE_ENDPOINTS, *extra]))
+    retention = check_retention(
+        owner,
+        "flow_log_retention_days",
+        args.flow_log_retention_days if args.flow_log_retention_days is not None else 90,
+    )
+    return _Settings(
+        cidr_block=cidr_block,
+        az_count=az_count,
+        nat_strategy=nat,
+        interface_endpoints=endpoints,
+        flow_logs=bool(args.flow_logs),
+        flow_log_retention_days=retention,
+        tags=dict(args.tags or {}),
+    )
+
+
+def ecr_layer_bucket_policy(region: str) -> str:
+    """S3 gateway endpoint policy: read ECR's image layers and nothing else in S3."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ReadEcrImageLayers",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": ["s3:GetObject"],
+                    "Resource": [f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*"],
+                }
+            ],
+        }
+    )
+
+
+def allow_endpoint_access(
+    name: str,
+    endpoint_security_group_id: pulumi.Input[str],
+    source_security_group_id: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> vpc.SecurityGroupIngressRule:
+    """Admit HTTPS from one workload's security group to the VPC endpoints, and nothing wider."""
+    return vpc.SecurityGroupIngressRule(
+        f"{name}-endpoints-in",
+        security_group_id=endpoint_security_group_id,
+        referenced_security_group_id=source_security_group_id,
+        ip_protocol="tcp",
+        from_port=HTTPS,
+        to_port=HTTPS,
+        description=f"HTTPS to the VPC endpoints from {name}",
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+class PrivateNetwork(pulumi.ComponentResource):
+    """A VPC with public and private subnets across zones, and the endpoints that let Fargate tasks
+    in the private subnets pull from ECR and write logs without a NAT gateway."""
+
+    vpc_id: pulumi.Output[str]
+    """The VPC's id."""
+    vpc_cidr: pulumi.Output[str]
+    """The VPC's IPv4 block."""
+    availability_zones: pulumi.Output[list[str]]
+    """The zones spanned, in subnet order."""
+    public_subnet_ids: pulumi.Output[list[str]]
+    """Public subnets, one per zone: for load balancers and NAT gateways."""
+    private_subnet_ids: pulumi.Output[list[str]]
+    """Private subnets, one per zone: for tasks."""
+    private_route_table_ids: pulumi.Output[list[str]]
+    """One route table per private subnet."""
+    endpoint_security_group_id: pulumi.Output[str]
+    """Security group of the interface endpoints; grant a workload HTTPS to it, never 0.0.0.0/0."""
+    s3_prefix_list_id: pulumi.Output[str]
+    """Prefix list of the S3 gateway endpoint, for task egress to ECR's layer bucket."""
+
+    def __init__(
+        self, name: str, args: PrivateNetworkArgs, opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        super().__init__("fargatelb:index:PrivateNetwork", name, None, opts)
+        settings = resolve_network_args(coerce_args(PrivateNetworkArgs, args))
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+
+        def tags(role: str) -> dict[str, str]:
+            return {**settings.tags, "Name": f"{name}-{role}"}
+
+        region = aws.get_region(opts=invoke).region
+        zones = aws.get_availability_zones(
+            state="available",
+            # Local and Wavelength zones can't host a load balancer node.
+            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=invoke,
+        ).names
+        if len(zones) < settings.az_count:
+            raise InvalidArgument(
+                "PrivateNetworkArgs",
+                "az_count",
+                f"{region} has {len(zones)} availability zones, so az_count must be from 1 to {len(zones)}",
+            )
+        zones = list(zones[: settings.az_count])
+
+        network = ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=settings.cidr_block,
+            # Interface endpoints with private DNS need both.
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags=tags("vpc"),
+            opts=child,
+        )
+        # Adopting the default security group with no rules empties it (Security Hub EC2.2).
+        ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=network.id, tags=tags("default-sg"), opts=child)
+
+        igw = ec2.InternetGateway(f"{name}-igw", vpc_id=network.id, tags=tags("igw"), opts=child)
+        public_rt = ec2.RouteTable(f"{name}-public-rt", vpc_id=network.id, tags=tags("public-rt"), opts=child)
+        ec2.Route(
+            f"{name}-public-default",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=child,
+        )
+
+        public_subnets: list[ec2.Subnet] = []
+        private_subnets: list[ec2.Subnet] = []
+        private_rts: list[ec2.RouteTable] = []
+        for plan, zone in zip(plan_subnets(settings.cidr_block, settings.az_count), zones, strict=True):
+            i = plan.zone_index
+            public = ec2.Subnet(
+                f"{name}-public-{i}",
+                vpc_id=network.id,
+                cidr_block=plan.public_cidr,
+                availability_zone=zone,
+                # Load balancers get their own addresses; nothing else here should be reachable.
+                map_public_ip_on_launch=False,
+                tags=tags(f"public-{zone}"),
+                opts=child,
+            )
+            ec2.RouteTableAssociation(
+                f"{name}-public-{i}", subnet_id=public.id, route_table_id=public_rt.id, opts=child
+            )
+            private = ec2.Subnet(
+                f"{name}-private-{i}",
+                vpc_id=network.id,
+                cidr_block=plan.private_cidr,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags=tags(f"private-{zone}"),
+                opts=child,
+            )
+            rt = ec2.RouteTable(f"{name}-private-rt-{i}", vpc_id=network.id, tags=tags(f"private-rt-{zone}"), opts=child)
+            ec2.RouteTableAssociation(f"{name}-private-{i}", subnet_id=private.id, route_table_id=rt.id, opts=child)
+            public_subnets.append(public)
+            private_subnets.append(private)
+            private_rts.append(rt)
+
+        egress_routes = self._build_nat(name, settings, public_subnets, private_rts, tags, child)
+
+        endpoint_sg = ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            vpc_id=network.id,
+            description="VPC interface endpoints: HTTPS from granted workloads only",
+            tags=tags("endpoints-sg"),
+            opts=child,
+        )
+        endpoints = []
+        for svc in settings.interface_endpoints:
+            endpoint = ec2.VpcEndpoint(
+                f"{name}-vpce-{svc.replace('.', '-')}",
+                vpc_id=network.id,
+                service_name=f"com.amazonaws.{region}.{svc}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[s.id for s in private_subnets],
+                security_group_ids=[endpoint_sg.id],
+                tags=tags(f"vpce-{svc}"),
+                opts=child,
+            )
+            endpoints.append(endpoint)
+        s3 = ec2.VpcEndpoint(
+            f"{name}-vpce-s3",
+            vpc_id=network.id,
+            service_name=f"com.amazonaws.{region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in private_rts],
+            policy=ecr_layer_bucket_policy(region),
+            tags=tags("vpce-s3"),
+            opts=child,
+        )
+
+        if settings.flow_logs:
+            self._build_flow_logs(name, settings, network, tags, child)
+
+        self._name = name
+        self._endpoint_sg = endpoint_sg
+        self.vpc_id = network.id
+        self.vpc_cidr = network.cidr_block
+        self.availability_zones = pulumi.Output.from_input(zones)
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public_subnets])
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private_subnets])
+        self.private_route_table_ids = pulumi.Output.all(*[rt.id for rt in private_rts])
+        # Resolves only once the endpoints (and NAT routes) exist, so a service that grants itself
+        # access to the endpoints waits for them, and its first tasks can pull their image.
+        self.endpoint_security_group_id = pulumi.Output.all(
+            endpoint_sg.id, *[e.id for e in [*endpoints, s3, *egress_routes]]
+        ).apply(lambda ids: ids[0])
+        self.s3_prefix_list_id = s3.prefix_list_id
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "vpc_cidr": self.vpc_cidr,
+                "availability_zones": self.availability_zones,
+                "public_subnet_ids": self.public_subnet_ids,
+                "private_subnet_ids": self.private_subnet_ids,
+                "private_route_table_ids": self.private_route_table_ids,
+                "endpoint_security_group_id": self.endpoint_security_group_id,
+                "s3_prefix_list_id": self.s3_prefix_list_id,
+            }
+        )
+
+    def grant_endpoint_access(
+        self, name: str, source_security_group_id: pulumi.Input[str]
+    ) -> vpc.SecurityGroupIngressRule:
+        """Admit HTTPS to the endpoints from one more security group (for workloads built outside
+        this package; the package's services grant themselves)."""
+        return allow_endpoint_access(name, self._endpoint_sg.id, source_security_group_id, self)
+
+    @staticmethod
+    def _build_nat(
+        name: str,
+        settings: _Settings,
+        public_subnets: list[ec2.Subnet],
+        private_rts: list[ec2.RouteTable],
+        tags: Callable[[str], dict[str, str]],
+        child: pulumi.ResourceOptions,
+    ) -> list[ec2.Route]:
+        if settings.nat_strategy is NatStrategy.NONE:
+            return []
+        per_az = settings.nat_strategy is NatStrategy.PER_AZ
+        nats = []
+        for i, subnet in enumerate(public_subnets if per_az else public_subnets[:1]):
+            eip = ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc", tags=tags(f"nat-eip-{i}"), opts=child)
+            nats.append(
+                ec2.NatGateway(
+                    f"{name}-nat-{i}", allocation_id=eip.id, subnet_id=subnet.id, tags=tags(f"nat-{i}"), opts=child
+                )
+            )
+        return [
+            ec2.Route(
+                f"{name}-private-default-{i}",
+                route_table_id=rt.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nats[i if per_az else 0].id,
+                opts=child,
+            )
+            for i, rt in enumerate(private_rts)
+        ]
+
+    @staticmethod
+    def _build_flow_logs(
+        name: str,
+        settings: _Settings,
+        network: ec2.Vpc,
+        tags: Callable[[str], dict[str, str]],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        group = cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            retention_in_days=settings.flow_log_retention_days,
+            tags=tags("flow-logs"),
+            opts=child,
+        )
+        role = iam.Role(
+            f"{name}-flow-logs-role",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            tags=tags("flow-logs-role"),
+            opts=child,
+        )
+        iam.RolePolicy(
+            f"{name}-flow-logs-write",
+            role=role.id,
+            policy=group.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                                "Resource": [arn, f"{arn}:*"],
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=child,
+        )
+        ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=network.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            tags=tags("flow-log"),
+            opts=child,
+        )

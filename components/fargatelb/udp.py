@@ -1,0 +1,313 @@
+"""UdpNlbService: UDP through an NLB to Fargate, with a health check that tells the truth.
+
+An NLB health-checks only over TCP, HTTP or HTTPS, so each task runs two essential containers: the
+UDP service and a sidecar that answers the health check on a TCP port only while a real datagram
+round trip to the UDP service succeeds. Creates the NLB with its security group (settable only at
+creation), the UDP target group whose health check goes to the sidecar's port, the UDP listener, and
+through `_service` the task, task security group, ECS service and CPU target tracking. The UDP port
+and the health-check port are each stated once.
+"""
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+from pulumi_aws import ec2, lb
+
+from ._args import InvalidArgument, check_int, check_port, check_retention, coerce_args
+from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
+from .fargate import (
+    HealthCheck,
+    HealthCheckArgs,
+    Scaling,
+    ScalingArgs,
+    check_component_name,
+    check_environment,
+    check_fargate_size,
+    resolve_health_check,
+    resolve_scaling,
+)
+from .web import check_cidrs, client_ingress
+
+OWNER = "UdpNlbServiceArgs"
+UDP_CONTAINER = "udp"
+SIDECAR_CONTAINER = "healthcheck"
+
+
+@dataclass
+class UdpNlbServiceArgs:
+    vpc_id: pulumi.Input[str]
+    """The VPC (PrivateNetwork.vpc_id)."""
+    public_subnet_ids: pulumi.Input[list[str]]
+    """Subnets for an internet-facing NLB (PrivateNetwork.public_subnet_ids)."""
+    private_subnet_ids: pulumi.Input[list[str]]
+    """Subnets for the tasks and an internal NLB (PrivateNetwork.private_subnet_ids)."""
+    endpoint_security_group_id: pulumi.Input[str]
+    """The VPC endpoints' security group; the service grants itself HTTPS to it."""
+    image: pulumi.Input[str]
+    """The UDP service's image URI."""
+    health_check_image: pulumi.Input[str]
+    """The health-check sidecar's image URI (app/healthcheck)."""
+    vpc_cidr: Optional[pulumi.Input[str]] = None
+    """The VPC's block: the default allowed clients of an internal NLB. Default none."""
+    s3_prefix_list_id: Optional[pulumi.Input[str]] = None
+    """The S3 gateway endpoint's prefix list, for pulling image layers. Default none."""
+    cluster_arn: Optional[pulumi.Input[str]] = None
+    """An existing ECS cluster. Default: a new cluster with Container Insights."""
+    udp_port: Optional[int] = None
+    """The UDP port: listener, target group, port mapping and security groups. Default 1234."""
+    health_check: Optional[HealthCheckArgs] = None
+    """The NLB's health check of the sidecar. Default HTTP `/healthz` on port 8080; `TCP` also works."""
+    internal: Optional[bool] = None
+    """An internal NLB in the private subnets. Default true; false puts it in the public subnets."""
+    allowed_cidrs: Optional[list[str]] = None
+    """Client CIDRs admitted on the UDP port. Default the VPC's block when internal; required when internet-facing."""
+    cross_zone_load_balancing: Optional[bool] = None
+    """Spread traffic across zones evenly (inter-zone data is charged). Default true."""
+    cpu: Optional[int] = None
+    """Fargate CPU units for the task (both containers). Default 256."""
+    memory: Optional[int] = None
+    """Memory (MiB) for the task, a value Fargate allows for the CPU. Default 512."""
+    environment: Optional[dict[str, str]] = None
+    """Plain environment variables for the UDP container. Default none."""
+    secrets: Optional[dict[str, str]] = None
+    """Environment variables read from Secrets Manager or SSM, by ARN. Default none."""
+    scaling: Optional[ScalingArgs] = None
+    """Autoscaling. Default 1–3 tasks holding 50% CPU."""
+    deregistration_delay: Optional[int] = None
+    """Seconds a deregistering target drains, 0–3600. Default 30."""
+    health_check_grace_period: Optional[int] = None
+    """Seconds ECS ignores failing health checks of a new task. Default 60."""
+    log_retention_days: Optional[int] = None
+    """Container log retention, a value CloudWatch accepts. Default 30."""
+    encrypt_logs: Optional[bool] = None
+    """Encrypt the log group with a new customer-managed KMS key. Default false."""
+    internet_egress: Optional[bool] = None
+    """Let tasks open HTTPS to the internet (through NAT). Default false."""
+    tags: Optional[dict[str, str]] = None
+    """Tags for every taggable child resource. Default none."""
+
+
+@dataclass(frozen=True)
+class UdpSettings:
+    udp_port: int
+    health: HealthCheck
+    internal: bool
+    allowed_cidrs: tuple[str, ...] | None  # None: the VPC's block, known only at deploy time
+    cross_zone: bool
+    cpu: int
+    memory: int
+    environment: dict[str, str]
+    secrets: dict[str, str]
+    scaling: Scaling
+    deregistration_delay: int
+    grace_period: int
+    log_retention_days: int
+    encrypt_logs: bool
+    internet_egress: bool
+    tags: dict[str, str]
+
+
+def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
+    """Validate, then default. Pure: the stack-config layer calls it too."""
+    check_component_name(OWNER, name)
+    udp_port = check_port(OWNER, "udp_port", args.udp_port if args.udp_port is not None else 1234)
+    health = resolve_health_check(
+        OWNER, args.health_check, default_path="/healthz", default_port=8080, protocols=("HTTP", "TCP")
+    )
+    if health.port == udp_port:
+        # Only the sidecar maps the health-check port over TCP; probing the UDP port itself over TCP
+        # reaches no listener, and every target stays unhealthy.
+        raise InvalidArgument(
+            OWNER,
+            "health_check.port",
+            f"({health.port}) must differ from udp_port: the NLB checks over {health.protocol}, which only "
+            "the health-check sidecar serves, on its own TCP port",
+        )
+    internal = True if args.internal is None else bool(args.internal)
+    if args.allowed_cidrs is not None:
+        cidrs: tuple[str, ...] | None = check_cidrs(OWNER, "allowed_cidrs", args.allowed_cidrs)
+    elif not internal:
+        raise InvalidArgument(
+            OWNER, "allowed_cidrs", "is required when internal is false: name the clients an internet-facing NLB admits"
+        )
+    elif args.vpc_cidr is None:
+        raise InvalidArgument(OWNER, "allowed_cidrs", "or vpc_cidr is required: an internal NLB admits the VPC by default")
+    else:
+        cidrs = None
+    cpu, memory = check_fargate_size(
+        OWNER, args.cpu if args.cpu is not None else 256, args.memory if args.memory is not None else 512
+    )
+    return UdpSettings(
+        udp_port=udp_port,
+        health=health,
+        internal=internal,
+        allowed_cidrs=cidrs,
+        cross_zone=True if args.cross_zone_load_balancing is None else bool(args.cross_zone_load_balancing),
+        cpu=cpu,
+        memory=memory,
+        environment=check_environment(OWNER, args.environment),
+        secrets=dict(args.secrets or {}),
+        scaling=resolve_scaling(OWNER, args.scaling),
+        deregistration_delay=check_int(
+            OWNER, "deregistration_delay", args.deregistration_delay if args.deregistration_delay is not None else 30, 0, 3600
+        ),
+        grace_period=check_int(
+            OWNER,
+            "health_check_grace_period",
+            args.health_check_grace_period if args.health_check_grace_period is not None else 60,
+            0,
+            2_147_483_647,
+        ),
+        log_retention_days=check_retention(
+            OWNER, "log_retention_days", args.log_retention_days if args.log_retention_days is not None else 30
+        ),
+        encrypt_logs=bool(args.encrypt_logs),
+        internet_egress=bool(args.internet_egress),
+        tags=dict(args.tags or {}),
+    )
+
+
+class UdpNlbService(pulumi.ComponentResource):
+    """A UDP service on Fargate behind an NLB, kept in rotation only while it really answers."""
+
+    load_balancer_dns_name: pulumi.Output[str]
+    """The NLB's DNS name."""
+    udp_port: pulumi.Output[int]
+    """The UDP port clients send to."""
+    load_balancer_arn: pulumi.Output[str]
+    """The NLB's ARN."""
+    target_group_arn: pulumi.Output[str]
+    """The UDP target group's ARN."""
+    service_name: pulumi.Output[str]
+    """The ECS service's name."""
+    cluster_name: pulumi.Output[str]
+    """The ECS cluster's name."""
+    task_security_group_id: pulumi.Output[str]
+    """The tasks' security group."""
+    load_balancer_security_group_id: pulumi.Output[str]
+    """The NLB's security group."""
+
+    def __init__(self, name: str, args: UdpNlbServiceArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("fargatelb:index:UdpNlbService", name, None, opts)
+        args = coerce_args(UdpNlbServiceArgs, args)
+        s = resolve_udp_args(name, args)
+        child = pulumi.ResourceOptions(parent=self)
+
+        def tags(role: str) -> dict[str, str]:
+            return {**s.tags, "Name": f"{name}-{role}"}
+
+        nlb_sg = ec2.SecurityGroup(
+            f"{name}-nlb-sg",
+            vpc_id=args.vpc_id,
+            description=f"{name} NLB: UDP {s.udp_port} from allowed clients, out only to the tasks",
+            tags=tags("nlb-sg"),
+            opts=child,
+        )
+        clients: tuple[pulumi.Input[str], ...] = s.allowed_cidrs or (args.vpc_cidr,)  # type: ignore[assignment]
+        client_ingress(name, nlb_sg, clients, [("udp", s.udp_port)], s.tags, child)
+
+        nlb = lb.LoadBalancer(
+            f"{name}-nlb",
+            load_balancer_type="network",
+            internal=s.internal,
+            subnets=args.private_subnet_ids if s.internal else args.public_subnet_ids,
+            # Only settable when the NLB is created: adding one later replaces the NLB.
+            security_groups=[nlb_sg.id],
+            enable_cross_zone_load_balancing=s.cross_zone,
+            tags=tags("nlb"),
+            opts=child,
+        )
+        target_group = lb.TargetGroup(
+            f"{name}-tg",
+            target_type="ip",
+            protocol="UDP",
+            port=s.udp_port,
+            vpc_id=args.vpc_id,
+            deregistration_delay=s.deregistration_delay,
+            # UDP can't be health-checked: probe the sidecar, which answers for the UDP service.
+            health_check=s.health.target_group_args(s.udp_port),
+            tags=tags("tg"),
+            opts=child,
+        )
+        listener = lb.Listener(
+            f"{name}-udp",
+            load_balancer_arn=nlb.arn,
+            port=s.udp_port,
+            protocol="UDP",
+            default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
+            tags=tags("udp"),
+            opts=child,
+        )
+
+        sidecar_env = {
+            "HEALTH_PORT": str(s.health.port),
+            "HEALTH_MODE": s.health.protocol.lower(),
+            # Containers of one awsvpc task share a network namespace: localhost is the UDP service.
+            "UDP_TARGET_HOST": "127.0.0.1",
+            "UDP_TARGET_PORT": str(s.udp_port),
+        }
+        parts = build_fargate_service(
+            name,
+            self,
+            ServiceSpec(
+                vpc_id=args.vpc_id,
+                subnet_ids=args.private_subnet_ids,
+                endpoint_security_group_id=args.endpoint_security_group_id,
+                s3_prefix_list_id=args.s3_prefix_list_id,
+                cluster_arn=args.cluster_arn,
+                containers=[
+                    ContainerSpec(
+                        name=UDP_CONTAINER,
+                        image=args.image,
+                        port_mappings=[(s.udp_port, "udp")],
+                        environment={**s.environment, "UDP_PORT": str(s.udp_port)},
+                        secrets=s.secrets,
+                    ),
+                    ContainerSpec(
+                        name=SIDECAR_CONTAINER,
+                        image=args.health_check_image,
+                        port_mappings=[(s.health.port, "tcp")],
+                        environment=sidecar_env,
+                        depends_on=[UDP_CONTAINER],
+                    ),
+                ],
+                cpu=s.cpu,
+                memory=s.memory,
+                scaling=s.scaling,
+                grace_period=s.grace_period,
+                log_retention_days=s.log_retention_days,
+                encrypt_logs=s.encrypt_logs,
+                internet_egress=s.internet_egress,
+                tags=s.tags,
+            ),
+            lb_security_group=nlb_sg,
+            hops=[
+                LoadBalancerHop("udp", s.udp_port, "UDP traffic"),
+                LoadBalancerHop("tcp", s.health.port, "health checks"),
+            ],
+            target_group_arn=target_group.arn,
+            lb_container=(UDP_CONTAINER, s.udp_port),
+            wait_for=[listener],
+        )
+
+        self.load_balancer_dns_name = nlb.dns_name
+        self.udp_port = pulumi.Output.from_input(s.udp_port)
+        self.load_balancer_arn = nlb.arn
+        self.target_group_arn = target_group.arn
+        self.service_name = parts.service.name
+        self.cluster_name = parts.cluster_name
+        self.task_security_group_id = parts.task_security_group.id
+        self.load_balancer_security_group_id = nlb_sg.id
+        self.register_outputs(
+            {
+                "load_balancer_dns_name": self.load_balancer_dns_name,
+                "udp_port": self.udp_port,
+                "load_balancer_arn": self.load_balancer_arn,
+                "target_group_arn": self.target_group_arn,
+                "service_name": self.service_name,
+                "cluster_name": self.cluster_name,
+                "task_security_group_id": self.task_security_group_id,
+                "load_balancer_security_group_id": self.load_balancer_security_group_id,
+            }
+        )

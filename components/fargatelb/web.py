@@ -1,0 +1,392 @@
+"""LoadBalancedFargateService: internet-facing ALB → target group of type ip → Fargate in private subnets.
+
+Creates the ALB and its security group, the target group, the HTTP listener (forwarding, or a 301
+redirect when HTTPS is on) and the HTTPS listener with its certificate (given, or self-signed and
+imported into ACM), optional access-log bucket, and through `_service` the task definition, task
+security group, ECS service and CPU target tracking. Every port comes from `container_port`,
+`listener_port` and `https_port`; nothing repeats a number.
+"""
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+from pulumi_aws import ec2, lb, vpc
+
+from ._args import InvalidArgument, check_int, check_port, check_retention, coerce_args
+from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
+from .fargate import (
+    HealthCheck,
+    HealthCheckArgs,
+    Scaling,
+    ScalingArgs,
+    check_component_name,
+    check_environment,
+    check_fargate_size,
+    resolve_health_check,
+    resolve_scaling,
+)
+
+# TLS 1.3 with TLS 1.2 fallback: Security Hub ELB.17's recommended policy.
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+OWNER = "LoadBalancedFargateServiceArgs"
+
+
+@dataclass
+class LoadBalancedFargateServiceArgs:
+    vpc_id: pulumi.Input[str]
+    """The VPC (PrivateNetwork.vpc_id)."""
+    public_subnet_ids: pulumi.Input[list[str]]
+    """Subnets for an internet-facing ALB (PrivateNetwork.public_subnet_ids)."""
+    private_subnet_ids: pulumi.Input[list[str]]
+    """Subnets for the tasks, and for an internal ALB (PrivateNetwork.private_subnet_ids)."""
+    endpoint_security_group_id: pulumi.Input[str]
+    """The VPC endpoints' security group; the service grants itself HTTPS to it."""
+    image: pulumi.Input[str]
+    """Container image URI; in private subnets with no NAT, it must be in this account's ECR."""
+    s3_prefix_list_id: Optional[pulumi.Input[str]] = None
+    """The S3 gateway endpoint's prefix list, for pulling image layers. Default none (no S3 egress rule)."""
+    cluster_arn: Optional[pulumi.Input[str]] = None
+    """An existing ECS cluster. Default: a new cluster with Container Insights."""
+    container_port: Optional[int] = None
+    """The port the container listens on; the target group, port mapping, service and both security
+    groups all derive from it. Default 80."""
+    cpu: Optional[int] = None
+    """Fargate CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. Default 256."""
+    memory: Optional[int] = None
+    """Memory (MiB), a value Fargate allows for the CPU. Default 512."""
+    environment: Optional[dict[str, str]] = None
+    """Plain environment variables; credential-like names are refused (use `secrets`). Default none."""
+    secrets: Optional[dict[str, str]] = None
+    """Environment variables read from Secrets Manager or SSM, by ARN. Default none."""
+    health_check: Optional[HealthCheckArgs] = None
+    """Target-group health check. Default: HTTP `/` on the traffic port, 10 s interval, healthy after 2."""
+    listener_port: Optional[int] = None
+    """The ALB's HTTP port. Default 80."""
+    https_port: Optional[int] = None
+    """The ALB's HTTPS port when a certificate is set. Default 443."""
+    certificate_arn: Optional[pulumi.Input[str]] = None
+    """ACM certificate for HTTPS; HTTP then redirects (301) to HTTPS. Default none (HTTP only)."""
+    self_signed_certificate: Optional[bool] = None
+    """Generate a self-signed certificate and import it into ACM, for dev stacks. Default false."""
+    allowed_cidrs: Optional[list[str]] = None
+    """Client CIDRs (IPv4 or IPv6) admitted to the listeners. Default `0.0.0.0/0`."""
+    internal: Optional[bool] = None
+    """An internal ALB, placed in the private subnets. Default false (internet-facing, public subnets)."""
+    scaling: Optional[ScalingArgs] = None
+    """Autoscaling. Default 1–3 tasks holding 50% CPU."""
+    deregistration_delay: Optional[int] = None
+    """Seconds a deregistering target drains, 0–3600. Default 30 (not the 300 s AWS default)."""
+    health_check_grace_period: Optional[int] = None
+    """Seconds ECS ignores failing health checks of a new task, 0–2147483647. Default 60."""
+    deletion_protection: Optional[bool] = None
+    """ALB deletion protection (Security Hub ELB.6). Default false."""
+    access_logs: Optional[bool] = None
+    """ALB access logs to a new private, versioned, SSE-S3 bucket (ELB.5). Default false."""
+    access_log_expiry_days: Optional[int] = None
+    """Days before access logs expire. Default 90."""
+    log_retention_days: Optional[int] = None
+    """Container log retention, a value CloudWatch accepts. Default 30."""
+    encrypt_logs: Optional[bool] = None
+    """Encrypt the container log group with a new customer-managed KMS key. Default false."""
+    internet_egress: Optional[bool] = None
+    """Let tasks open HTTPS to the internet (through NAT), e.g. to pull from a public registry. Default false."""
+    tags: Optional[dict[str, str]] = None
+    """Tags for every taggable child resource. Default none."""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    container_port: int
+    listener_port: int
+    https_port: int
+    https: bool
+    cpu: int
+    memory: int
+    environment: dict[str, str]
+    secrets: dict[str, str]
+    health: HealthCheck
+    scaling: Scaling
+    allowed_cidrs: tuple[str, ...]
+    internal: bool
+    deregistration_delay: int
+    grace_period: int
+    deletion_protection: bool
+    access_logs: bool
+    access_log_expiry_days: int
+    log_retention_days: int
+    encrypt_logs: bool
+    internet_egress: bool
+    tags: dict[str, str]
+
+
+def check_cidrs(owner: str, field: str, cidrs: list[str]) -> tuple[str, ...]:
+    if not cidrs:
+        raise InvalidArgument(owner, field, "must list at least one CIDR block")
+    for i, cidr in enumerate(cidrs):
+        try:
+            ipaddress.ip_network(cidr)
+        except ValueError:
+            raise InvalidArgument(owner, f"{field}[{i}]", f"must be a CIDR block like 10.0.0.0/16, got {cidr!r}") from None
+    return tuple(cidrs)
+
+
+def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSettings:
+    """Validate, then default. Pure: the stack-config layer calls it too."""
+    check_component_name(OWNER, name)
+    container_port = check_port(OWNER, "container_port", args.container_port if args.container_port is not None else 80)
+    listener_port = check_port(OWNER, "listener_port", args.listener_port if args.listener_port is not None else 80)
+    https_port = check_port(OWNER, "https_port", args.https_port if args.https_port is not None else 443)
+    if args.certificate_arn is not None and args.self_signed_certificate:
+        raise InvalidArgument(OWNER, "self_signed_certificate", "can't be combined with certificate_arn; choose one")
+    https = args.certificate_arn is not None or bool(args.self_signed_certificate)
+    if https and https_port == listener_port:
+        raise InvalidArgument(OWNER, "https_port", f"({https_port}) must differ from listener_port ({listener_port})")
+    cpu, memory = check_fargate_size(
+        OWNER, args.cpu if args.cpu is not None else 256, args.memory if args.memory is not None else 512
+    )
+    health = resolve_health_check(
+        OWNER, args.health_check, default_path="/", default_port=container_port, protocols=("HTTP",)
+    )
+    return WebSettings(
+        container_port=container_port,
+        listener_port=listener_port,
+        https_port=https_port,
+        https=https,
+        cpu=cpu,
+        memory=memory,
+        environment=check_environment(OWNER, args.environment),
+        secrets=dict(args.secrets or {}),
+        health=health,
+        scaling=resolve_scaling(OWNER, args.scaling),
+        allowed_cidrs=check_cidrs(OWNER, "allowed_cidrs", args.allowed_cidrs or ["0.0.0.0/0"]),
+        internal=bool(args.internal),
+        deregistration_delay=check_int(
+            OWNER, "deregistration_delay", args.deregistration_delay if args.deregistration_delay is not None else 30, 0, 3600
+        ),
+        grace_period=check_int(
+            OWNER,
+            "health_check_grace_period",
+            args.health_check_grace_period if args.health_check_grace_period is not None else 60,
+            0,
+            2_147_483_647,
+        ),
+        deletion_protection=bool(args.deletion_protection),
+        access_logs=bool(args.access_logs),
+        access_log_expiry_days=check_int(
+            OWNER, "access_log_expiry_days", args.access_log_expiry_days if args.access_log_expiry_days is not None else 90, 1, 3650
+        ),
+        log_retention_days=check_retention(
+            OWNER, "log_retention_days", args.log_retention_days if args.log_retention_days is not None else 30
+        ),
+        encrypt_logs=bool(args.encrypt_logs),
+        internet_egress=bool(args.internet_egress),
+        tags=dict(args.tags or {}),
+    )
+
+
+def client_ingress(
+    name: str, security_group: ec2.SecurityGroup, cidrs: Sequence[pulumi.Input[str]],
+    ports: list[tuple[str, int]], tags: dict[str, str], child: pulumi.ResourceOptions,
+) -> None:  # fmt: skip
+    """Admit clients: one rule per (protocol, port) and CIDR, IPv4 or IPv6 (an Output is IPv4)."""
+    for protocol, port in ports:
+        for i, cidr in enumerate(cidrs):
+            ipv6 = isinstance(cidr, str) and ":" in cidr
+            family = {"cidr_ipv6": cidr} if ipv6 else {"cidr_ipv4": cidr}
+            vpc.SecurityGroupIngressRule(
+                f"{name}-lb-in-{protocol}-{port}-{i}",
+                security_group_id=security_group.id,
+                ip_protocol=protocol,
+                from_port=port,
+                to_port=port,
+                description=f"clients from {cidr if isinstance(cidr, str) else 'the VPC'} on {protocol}/{port}",
+                tags={**tags, "Name": f"{name}-lb-in-{port}-{i}"},
+                opts=child,
+                **family,
+            )
+
+
+class LoadBalancedFargateService(pulumi.ComponentResource):
+    """An ALB in front of a Fargate service in private subnets, with HTTPS, safe deploys and CPU
+    target-tracking autoscaling."""
+
+    url: pulumi.Output[str]
+    """The service's URL (https when a certificate is set)."""
+    load_balancer_dns_name: pulumi.Output[str]
+    """The ALB's DNS name, for a CNAME or alias record."""
+    load_balancer_arn: pulumi.Output[str]
+    """The ALB's ARN."""
+    target_group_arn: pulumi.Output[str]
+    """The target group's ARN."""
+    service_name: pulumi.Output[str]
+    """The ECS service's name."""
+    cluster_name: pulumi.Output[str]
+    """The ECS cluster's name."""
+    task_security_group_id: pulumi.Output[str]
+    """The tasks' security group."""
+    load_balancer_security_group_id: pulumi.Output[str]
+    """The ALB's security group."""
+    log_group_name: pulumi.Output[str]
+    """The containers' CloudWatch log group."""
+
+    def __init__(
+        self, name: str, args: LoadBalancedFargateServiceArgs, opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        super().__init__("fargatelb:index:LoadBalancedFargateService", name, None, opts)
+        args = coerce_args(LoadBalancedFargateServiceArgs, args)
+        s = resolve_web_args(name, args)
+        child = pulumi.ResourceOptions(parent=self)
+
+        def tags(role: str) -> dict[str, str]:
+            return {**s.tags, "Name": f"{name}-{role}"}
+
+        alb_sg = ec2.SecurityGroup(
+            f"{name}-alb-sg",
+            vpc_id=args.vpc_id,
+            description=f"{name} ALB: listener ports from allowed clients, out only to the tasks",
+            tags=tags("alb-sg"),
+            opts=child,
+        )
+        listener_ports = [("tcp", s.listener_port)] + ([("tcp", s.https_port)] if s.https else [])
+        client_ingress(name, alb_sg, s.allowed_cidrs, listener_ports, s.tags, child)
+
+        access_logs: dict[str, Any] | None = None
+        wait_for_bucket: list[pulumi.Resource] = []
+        if s.access_logs:
+            from ._access_logs import access_log_bucket  # only stacks that ask pay for the S3 import
+
+            bucket, policy = access_log_bucket(name, s.access_log_expiry_days, s.tags, self)
+            access_logs = {"bucket": bucket.bucket, "prefix": name, "enabled": True}
+            wait_for_bucket = [policy]  # the ALB checks it may write there when it is created
+
+        alb = lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=s.internal,
+            subnets=args.private_subnet_ids if s.internal else args.public_subnet_ids,
+            security_groups=[alb_sg.id],
+            drop_invalid_header_fields=True,  # Security Hub ELB.4
+            desync_mitigation_mode="defensive",  # Security Hub ELB.12 (defensive or strictest)
+            enable_deletion_protection=s.deletion_protection,
+            access_logs=access_logs,
+            tags=tags("alb"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=wait_for_bucket),
+        )
+        target_group = lb.TargetGroup(
+            f"{name}-tg",
+            target_type="ip",  # awsvpc tasks register by IP; `instance` can't register them
+            protocol="HTTP",
+            port=s.container_port,
+            vpc_id=args.vpc_id,
+            deregistration_delay=s.deregistration_delay,
+            health_check=s.health.target_group_args(s.container_port),
+            tags=tags("tg"),
+            opts=child,
+        )
+        forward = [{"type": "forward", "target_group_arn": target_group.arn}]
+        listeners = []
+        if s.https:
+            certificate_arn = args.certificate_arn
+            if certificate_arn is None:
+                from ._tls import self_signed_certificate  # dev stacks only
+
+                certificate_arn = self_signed_certificate(name, alb.dns_name, s.tags, self)
+            listeners.append(
+                lb.Listener(
+                    f"{name}-https",
+                    load_balancer_arn=alb.arn,
+                    port=s.https_port,
+                    protocol="HTTPS",
+                    ssl_policy=TLS_POLICY,
+                    certificate_arn=certificate_arn,
+                    default_actions=forward,
+                    tags=tags("https"),
+                    opts=child,
+                )
+            )
+            http_action: list[dict[str, Any]] = [
+                {
+                    "type": "redirect",
+                    "redirect": {"port": str(s.https_port), "protocol": "HTTPS", "status_code": "HTTP_301"},
+                }
+            ]
+        else:
+            http_action = forward
+        listeners.append(
+            lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=alb.arn,
+                port=s.listener_port,
+                protocol="HTTP",
+                default_actions=http_action,
+                tags=tags("http"),
+                opts=child,
+            )
+        )
+
+        hops = [LoadBalancerHop("tcp", s.container_port, "traffic")]
+        if s.health.port != s.container_port:
+            hops.append(LoadBalancerHop("tcp", s.health.port, "health checks"))
+        parts = build_fargate_service(
+            name,
+            self,
+            ServiceSpec(
+                vpc_id=args.vpc_id,
+                subnet_ids=args.private_subnet_ids,
+                endpoint_security_group_id=args.endpoint_security_group_id,
+                s3_prefix_list_id=args.s3_prefix_list_id,
+                cluster_arn=args.cluster_arn,
+                containers=[
+                    ContainerSpec(
+                        name="app",
+                        image=args.image,
+                        port_mappings=[(port, "tcp") for port in dict.fromkeys([s.container_port, s.health.port])],
+                        environment={**s.environment, "PORT": str(s.container_port)},
+                        secrets=s.secrets,
+                    )
+                ],
+                cpu=s.cpu,
+                memory=s.memory,
+                scaling=s.scaling,
+                grace_period=s.grace_period,
+                log_retention_days=s.log_retention_days,
+                encrypt_logs=s.encrypt_logs,
+                internet_egress=s.internet_egress,
+                tags=s.tags,
+            ),
+            lb_security_group=alb_sg,
+            hops=hops,
+            target_group_arn=target_group.arn,
+            lb_container=("app", s.container_port),
+            wait_for=listeners,
+        )
+
+        scheme = "https" if s.https else "http"
+        public_port = s.https_port if s.https else s.listener_port
+        default_port = 443 if s.https else 80
+        suffix = "" if public_port == default_port else f":{public_port}"
+        self.url = pulumi.Output.concat(f"{scheme}://", alb.dns_name, suffix)
+        self.load_balancer_dns_name = alb.dns_name
+        self.load_balancer_arn = alb.arn
+        self.target_group_arn = target_group.arn
+        self.service_name = parts.service.name
+        self.cluster_name = parts.cluster_name
+        self.task_security_group_id = parts.task_security_group.id
+        self.load_balancer_security_group_id = alb_sg.id
+        self.log_group_name = parts.log_group.name
+        self.register_outputs(
+            {
+                "url": self.url,
+                "load_balancer_dns_name": self.load_balancer_dns_name,
+                "load_balancer_arn": self.load_balancer_arn,
+                "target_group_arn": self.target_group_arn,
+                "service_name": self.service_name,
+                "cluster_name": self.cluster_name,
+                "task_security_group_id": self.task_security_group_id,
+                "load_balancer_security_group_id": self.load_balancer_security_group_id,
+                "log_group_name": self.log_group_name,
+            }
+        )
