@@ -8,6 +8,7 @@ component validates one shape, and errors name the same field path whichever way
 
 import dataclasses
 import enum
+import inspect
 import re
 import types
 import typing
@@ -146,16 +147,19 @@ def from_mapping(
     prefix: str = "",
     camel_keys: bool = True,
     excluded: Iterable[str] = (),
-) -> T:
+    build: bool = True,
+) -> Any:
     """Build the dataclass `cls` from a mapping, checking each key and value type.
 
-    `camel_keys` reads `containerPort`-style keys (config files, provider inputs); unknown keys and
-    `excluded` ones (fields the program wires itself) fail with the list of keys that are allowed.
+    `camel_keys` reads `containerPort`-style keys (config files); unknown keys and `excluded` ones
+    (fields a program wires itself) fail with the list of keys that are allowed. With `build=False`
+    the checked keyword arguments are returned instead, and required fields may be missing.
     """
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not a dataclass")
     owner = owner or cls.__name__
-    hints = typing.get_type_hints(cls)
+    # Not typing.get_type_hints: pulumi.Input holds a forward reference it can't resolve here.
+    hints = {k: v for c in reversed(cls.__mro__) for k, v in inspect.get_annotations(c).items()}
     excluded = set(excluded)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in excluded}
     key_of = camel if camel_keys else (lambda s: s)
@@ -170,6 +174,8 @@ def from_mapping(
             continue
         path = f"{prefix}.{name}" if prefix else name
         kwargs[name] = _convert(owner, path, hints[name], value, camel_keys=camel_keys)
+    if not build:
+        return kwargs
     for name, f in fields.items():
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         if required and name not in kwargs:

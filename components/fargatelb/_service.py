@@ -66,6 +66,7 @@ class ServiceSpec:
     log_retention_days: int
     encrypt_logs: bool
     internet_egress: bool
+    cpu_architecture: str
     tags: dict[str, str]
 
 
@@ -176,7 +177,7 @@ def build_fargate_service(
             definitions
         ),
         volumes=[{"name": SCRATCH_VOLUME}],
-        runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+        runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": spec.cpu_architecture},
         tags=tags("task"),
         opts=child,
     )

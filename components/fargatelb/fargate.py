@@ -21,6 +21,10 @@ FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
 
+CPU_ARCHITECTURES = ("X86_64", "ARM64")
+SCRATCH_VOLUME = "scratch"
+"""The task volume mounted at /tmp, since root filesystems are read-only."""
+
 # Load balancer and target group names are at most 32 characters and Pulumi's auto-name appends
 # 8 ("-" and 7 random), so the longest child suffix ("-alb", "-nlb", "-tg") leaves 20 for the
 # component's own name.
@@ -246,8 +250,6 @@ def container_definition(
         }
     return definition
 
-
-SCRATCH_VOLUME = "scratch"
 
 # Environment variable names that look like credentials belong in `secrets` (ECS.8).
 _SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)

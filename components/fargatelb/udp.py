@@ -14,9 +14,10 @@ from typing import Optional
 import pulumi
 from pulumi_aws import ec2, lb
 
-from ._args import InvalidArgument, check_int, check_port, check_retention, coerce_args
+from ._args import InvalidArgument, check_choice, check_int, check_port, check_retention, coerce_args
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .fargate import (
+    CPU_ARCHITECTURES,
     HealthCheck,
     HealthCheckArgs,
     Scaling,
@@ -82,6 +83,8 @@ class UdpNlbServiceArgs:
     """Container log retention, a value CloudWatch accepts. Default 30."""
     encrypt_logs: Optional[bool] = None
     """Encrypt the log group with a new customer-managed KMS key. Default false."""
+    cpu_architecture: Optional[str] = None
+    """`X86_64` or `ARM64`, matching the image's platform. Default `X86_64`."""
     internet_egress: Optional[bool] = None
     """Let tasks open HTTPS to the internet (through NAT). Default false."""
     tags: Optional[dict[str, str]] = None
@@ -105,6 +108,7 @@ class UdpSettings:
     log_retention_days: int
     encrypt_logs: bool
     internet_egress: bool
+    cpu_architecture: str
     tags: dict[str, str]
 
 
@@ -164,6 +168,7 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
         ),
         encrypt_logs=bool(args.encrypt_logs),
         internet_egress=bool(args.internet_egress),
+        cpu_architecture=check_choice(OWNER, "cpu_architecture", args.cpu_architecture or "X86_64", CPU_ARCHITECTURES),
         tags=dict(args.tags or {}),
     )
 
@@ -279,6 +284,7 @@ class UdpNlbService(pulumi.ComponentResource):
                 log_retention_days=s.log_retention_days,
                 encrypt_logs=s.encrypt_logs,
                 internet_egress=s.internet_egress,
+                cpu_architecture=s.cpu_architecture,
                 tags=s.tags,
             ),
             lb_security_group=nlb_sg,

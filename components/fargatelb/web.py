@@ -15,9 +15,10 @@ from typing import Any, Optional
 import pulumi
 from pulumi_aws import ec2, lb, vpc
 
-from ._args import InvalidArgument, check_int, check_port, check_retention, coerce_args
+from ._args import InvalidArgument, check_choice, check_int, check_port, check_retention, coerce_args
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .fargate import (
+    CPU_ARCHITECTURES,
     HealthCheck,
     HealthCheckArgs,
     Scaling,
@@ -91,6 +92,8 @@ class LoadBalancedFargateServiceArgs:
     """Container log retention, a value CloudWatch accepts. Default 30."""
     encrypt_logs: Optional[bool] = None
     """Encrypt the container log group with a new customer-managed KMS key. Default false."""
+    cpu_architecture: Optional[str] = None
+    """`X86_64` or `ARM64`, matching the image's platform. Default `X86_64`."""
     internet_egress: Optional[bool] = None
     """Let tasks open HTTPS to the internet (through NAT), e.g. to pull from a public registry. Default false."""
     tags: Optional[dict[str, str]] = None
@@ -119,6 +122,7 @@ class WebSettings:
     log_retention_days: int
     encrypt_logs: bool
     internet_egress: bool
+    cpu_architecture: str
     tags: dict[str, str]
 
 
@@ -183,6 +187,7 @@ def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSett
         ),
         encrypt_logs=bool(args.encrypt_logs),
         internet_egress=bool(args.internet_egress),
+        cpu_architecture=check_choice(OWNER, "cpu_architecture", args.cpu_architecture or "X86_64", CPU_ARCHITECTURES),
         tags=dict(args.tags or {}),
     )
 
@@ -355,6 +360,7 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
                 log_retention_days=s.log_retention_days,
                 encrypt_logs=s.encrypt_logs,
                 internet_egress=s.internet_egress,
+                cpu_architecture=s.cpu_architecture,
                 tags=s.tags,
             ),
             lb_security_group=alb_sg,

@@ -1,0 +1,60 @@
+"""The fargate-lb program: one PrivateNetwork, and the services the stack's config asks for.
+
+Consumes the fargatelb package exactly as any other program would. Images are built from app/<name>
+and pushed to ECR by `pulumi up`, unless the stack names an image URI.
+"""
+
+import pulumi
+
+from fargatelb import (
+    LoadBalancedFargateService,
+    LoadBalancedFargateServiceArgs,
+    NatStrategy,
+    PrivateNetwork,
+    UdpNlbService,
+    UdpNlbServiceArgs,
+)
+from images import ecr_image
+from stack_config import load
+
+config = load()  # everything validated before the first resource
+network = PrivateNetwork("network", config.network)
+nat = (config.network.nat_strategy or NatStrategy.NONE) != NatStrategy.NONE
+wiring = dict(
+    vpc_id=network.vpc_id,
+    public_subnet_ids=network.public_subnet_ids,
+    private_subnet_ids=network.private_subnet_ids,
+    endpoint_security_group_id=network.endpoint_security_group_id,
+    s3_prefix_list_id=network.s3_prefix_list_id,
+    cpu_architecture=config.images.cpu_architecture,
+)
+
+pulumi.export("vpcId", network.vpc_id)
+pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("availabilityZones", network.availability_zones)
+
+if config.web is not None:
+    web_args = dict(config.web)
+    web_image = web_args.pop("image", None) or ecr_image("web", config.images.platform)
+    web = LoadBalancedFargateService(
+        "web",
+        LoadBalancedFargateServiceArgs(**wiring, **web_args, image=web_image, internet_egress=nat),
+    )
+    pulumi.export("url", web.url)
+
+if config.udp is not None:
+    udp_args = dict(config.udp)
+    udp_image = udp_args.pop("image", None) or ecr_image("udp", config.images.platform)
+    sidecar_image = udp_args.pop("health_check_image", None) or ecr_image("healthcheck", config.images.platform)
+    udp = UdpNlbService(
+        "udp",
+        UdpNlbServiceArgs(
+            **wiring,
+            **udp_args,
+            vpc_cidr=network.vpc_cidr,
+            image=udp_image,
+            health_check_image=sidecar_image,
+            internet_egress=nat,
+        ),
+    )
+    pulumi.export("udpEndpoint", pulumi.Output.concat(udp.load_balancer_dns_name, ":", udp.udp_port.apply(str)))

@@ -1,0 +1,88 @@
+"""The multi-language schema, inferred offline by the SDK's analyzer (no CLI), as `pulumi package add` would."""
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+import pytest
+import yaml
+from pulumi.provider.experimental.analyzer import Analyzer
+from pulumi.provider.experimental.component import ComponentProvider
+
+import fargatelb
+from fargatelb import PACKAGE_NAME, PROVIDER_COMPONENTS
+
+COMPONENTS = Path(__file__).resolve().parent.parent / "components"
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    provider = ComponentProvider(list(PROVIDER_COMPONENTS), PACKAGE_NAME)
+    assert provider.schema, "the provider serves an inferred schema"
+    return json.loads(provider.schema)
+
+
+def args_class(component: type) -> type:
+    return component.__init__.__annotations__["args"]
+
+
+@pytest.mark.parametrize("component", PROVIDER_COMPONENTS, ids=lambda c: c.__name__)
+def test_every_component_its_inputs_and_outputs_are_in_the_schema_documented(schema: dict[str, Any], component: type) -> None:
+    resource = schema["resources"].get(f"{PACKAGE_NAME}:index:{component.__name__}")
+    assert resource, f"{component.__name__} missing from the schema"
+    assert resource["isComponent"] is True and resource.get("description")
+    fields = [f.name for f in dataclasses.fields(args_class(component))]
+    camel = {fargatelb._args.camel(f): f for f in fields}
+    assert set(resource["inputProperties"]) == set(camel), "every Args field is a schema input"
+    for name, prop in resource["inputProperties"].items():
+        assert prop.get("description"), f"{component.__name__}.{name} has no docstring"
+    required = {fargatelb._args.camel(f.name) for f in dataclasses.fields(args_class(component))
+                if f.default is dataclasses.MISSING}  # fmt: skip
+    assert set(resource.get("requiredInputs", [])) == required, "only fields without a default are required"
+    outputs = resource["properties"]
+    declared = [k for k, v in component.__annotations__.items() if not k.startswith("_")]
+    assert {fargatelb._args.camel(k) for k in declared} == set(outputs)
+    for name, prop in outputs.items():
+        assert prop.get("description"), f"output {component.__name__}.{name} has no docstring"
+
+
+def test_ports_and_sizes_are_plain_values_the_component_can_validate(schema: dict[str, Any]) -> None:
+    web = schema["resources"][f"{PACKAGE_NAME}:index:LoadBalancedFargateService"]["inputProperties"]
+    assert web["containerPort"] == {**web["containerPort"], "type": "integer", "plain": True}
+    assert web["vpcId"]["type"] == "string" and not web["vpcId"].get("plain")
+    assert web["scaling"]["$ref"].endswith("ScalingArgs")
+    assert "minCount" in schema["types"][f"{PACKAGE_NAME}:index:ScalingArgs"]["properties"]
+
+
+def test_a_field_without_optional_becomes_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Breaking an annotation changes the schema: the test above is not vacuous."""
+
+    @dataclasses.dataclass
+    class BrokenArgs:
+        az_count: int = 2  # a default alone does not make a field optional in the schema
+        """How many zones."""
+
+    class Broken(pulumi.ComponentResource):
+        def __init__(self, name: str, args: BrokenArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+            super().__init__(f"{PACKAGE_NAME}:index:Broken", name, None, opts)
+
+    result = Analyzer(PACKAGE_NAME).analyze([Broken])
+    assert result["component_definitions"]["Broken"].inputs["azCount"].optional is False
+
+
+def test_an_args_parameter_without_annotation_cannot_be_hosted() -> None:
+    class Unannotated(pulumi.ComponentResource):
+        def __init__(self, name, args, opts=None):  # type: ignore[no-untyped-def]
+            super().__init__(f"{PACKAGE_NAME}:index:Unannotated", name, None, opts)
+
+    with pytest.raises(Exception, match="requires an argument named 'args' with a type annotation"):
+        Analyzer(PACKAGE_NAME).analyze([Unannotated])
+
+
+def test_the_package_is_a_source_based_python_plugin() -> None:
+    plugin = yaml.safe_load((COMPONENTS / "PulumiPlugin.yaml").read_text())
+    assert plugin["runtime"] == "python"
+    entry = (COMPONENTS / "__main__.py").read_text()
+    assert "component_provider_host(" in entry and "PROVIDER_COMPONENTS" in entry
