@@ -1,0 +1,77 @@
+"""The GitHub workflows, parsed and structure-checked: what runs on pull requests and on merge."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
+
+
+def load(name: str) -> dict[str, Any]:
+    document = yaml.safe_load((WORKFLOWS / name).read_text())
+    # YAML 1.1 reads the key `on` as True.
+    document["on"] = document.pop(True, document.get("on"))
+    return document
+
+
+def runs(job: dict[str, Any]) -> list[str]:
+    return [step["run"] for step in job["steps"] if "run" in step]
+
+
+def uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [step for step in job["steps"] if step.get("uses", "").split("@")[0] == action]
+
+
+@pytest.fixture(scope="module")
+def pr() -> dict[str, Any]:
+    return load("pull-request.yml")
+
+
+@pytest.fixture(scope="module")
+def deploy() -> dict[str, Any]:
+    return load("deploy.yml")
+
+
+def test_pull_requests_lint_test_and_preview_offline_without_secrets(pr: dict[str, Any]) -> None:
+    assert "pull_request" in pr["on"]
+    checks = pr["jobs"]["checks"]
+    commands = " ".join(runs(checks))
+    for verb in ("make lint", "make test", "make preview-all"):
+        assert verb in commands, f"pull requests must run `{verb}`"
+    assert "secrets." not in yaml.safe_dump(checks), "the offline checks must work for forks, with no secrets"
+
+
+def test_pull_requests_run_pulumi_preview_with_the_policy_pack_for_each_stack(pr: dict[str, Any]) -> None:
+    job = pr["jobs"]["pulumi-preview"]
+    assert job["needs"] == "checks"
+    assert set(job["strategy"]["matrix"]["stack"]) == {"dev", "prod"}
+    (step,) = uses(job, "pulumi/actions")
+    assert step["with"]["command"] == "preview"
+    assert step["with"]["policyPacks"] == "policy"
+    assert step["with"]["comment-on-pr"] is True
+    assert step["with"]["stack-name"].endswith("${{ matrix.stack }}")
+    assert job["permissions"]["pull-requests"] == "write"
+    assert "head.repo.full_name == github.repository" in job["if"], "skip where fork PRs have no secrets"
+
+
+def test_merges_to_main_deploy_dev_then_prod_behind_a_protected_environment(deploy: dict[str, Any]) -> None:
+    assert deploy["on"]["push"]["branches"] == ["main"]
+    dev, prod = deploy["jobs"]["up-dev"], deploy["jobs"]["up-prod"]
+    for job, stack in ((dev, "dev"), (prod, "prod")):
+        (step,) = uses(job, "pulumi/actions")
+        assert step["with"]["command"] == "up" and step["with"]["stack-name"].endswith(f"/{stack}")
+        assert step["with"]["policyPacks"] == "policy"
+    assert prod["environment"] == "prod" and prod["needs"] == "up-dev"
+    assert deploy["concurrency"]["cancel-in-progress"] is False, "never cancel a running pulumi up"
+
+
+def test_every_make_verb_the_workflows_run_exists() -> None:
+    makefile = (WORKFLOWS.parent.parent / "Makefile").read_text()
+    for name in ("pull-request.yml", "deploy.yml"):
+        for job in load(name)["jobs"].values():
+            for command in runs(job):
+                if command.startswith("make "):
+                    target = command.split()[1]
+                    assert f"\n{target}:" in makefile, f"{name} runs `{command}` but the Makefile has no {target}"
