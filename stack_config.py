@@ -151,9 +151,14 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
         raise ConfigError(f"{PROJECT}:images.platform: must be one of {', '.join(PLATFORMS)}, got {platform!r}")
 
     web_raw, udp_raw = _section(raw, "web"), _section(raw, "udp")
-    web = _service_kwargs("web", web_raw, LoadBalancedFargateServiceArgs, resolve_web_args) if web_raw else None
-    udp = _service_kwargs("udp", udp_raw, UdpNlbServiceArgs, resolve_udp_args) if udp_raw else None
+    web = _service_kwargs("web", web_raw, LoadBalancedFargateServiceArgs, resolve_web_args) if web_raw is not None else None
+    udp = _service_kwargs("udp", udp_raw, UdpNlbServiceArgs, resolve_udp_args) if udp_raw is not None else None
 
+    if web is not None and network_settings.az_count < 2:
+        raise ConfigError(
+            f"{PROJECT}:network.azCount: must be at least 2 when {PROJECT}:web is set: an ALB needs subnets "
+            f"in two availability zones, got {network_settings.az_count}"
+        )
     nat = network_settings.nat_strategy is not NatStrategy.NONE
     for section, kwargs, fields in (("web", web, ("image",)), ("udp", udp, ("image", "health_check_image"))):
         for field in fields:

@@ -51,6 +51,7 @@ def test_sections_become_component_arguments() -> None:
         ({"udp": {"healthCheck": {"protocol": "UDP"}}}, r"fargate-lb:udp\.healthCheck\.protocol: must be one of HTTP, TCP"),
         ({"network": {"natStrategy": "double"}}, r"fargate-lb:network\.natStrategy: must be one of 'none', 'single', 'per_az'"),
         ({"network": {"azCount": 9}}, r"fargate-lb:network\.azCount: must be from 1 to 6"),
+        ({"network": {"azCount": 1}, "web": {}}, r"fargate-lb:network\.azCount: must be at least 2 when fargate-lb:web"),
         ({"images": {"platform": "linux/s390x"}}, r"fargate-lb:images\.platform: must be one of linux/amd64, linux/arm64"),
         ({"wbe": {}}, r"fargate-lb:wbe: is not a setting of this program; allowed: fargate-lb:network"),
     ],
