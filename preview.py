@@ -31,7 +31,7 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 
 def short_type(token: str) -> str:
     """`aws:lb/targetGroup:TargetGroup` → `lb.TargetGroup`."""
-    package, module, name = (token.split(":") + ["", ""])[:3]
+    package, module, name = [*token.split(":"), "", ""][:3]
     return f"{module.split('/')[0]}.{name}" if package == "aws" else f"{package}.{module}.{name}".strip(".")
 
 
@@ -59,9 +59,12 @@ def _label(node: Node) -> str:
         return f"listener {p.get('protocol')}:{_int(p.get('port'))}"
     if t == "aws:lb/targetGroup:TargetGroup":
         hc = p.get("healthCheck") or {}
-        return f"target group {p.get('protocol')}:{_int(p.get('port'))} ({p.get('targetType')})\\nhealth {hc.get('protocol')}:{hc.get('port')}"
+        health = f"health {hc.get('protocol')}:{hc.get('port')}"
+        return f"target group {p.get('protocol')}:{_int(p.get('port'))} ({p.get('targetType')})\\n{health}"
     if t == "aws:ecs/service:Service":
-        entries = ", ".join(f"{e.get('containerName')}:{_int(e.get('containerPort'))}" for e in p.get("loadBalancers") or [])
+        entries = ", ".join(
+            f"{e.get('containerName')}:{_int(e.get('containerPort'))}" for e in p.get("loadBalancers") or []
+        )
         return f"ECS service {node.name}\\n{entries}"
     if t == "aws:ec2/vpcEndpoint:VpcEndpoint":
         return f"endpoint {str(p.get('serviceName', '')).split('.', 3)[-1]}"
@@ -108,7 +111,7 @@ def diagram(graph: Graph, report: wiring.Report) -> tuple[str, str]:
         groups[owner.name if owner else "stack"].append(n)
 
     mermaid = ["flowchart LR", '  clients(("clients"))']
-    dot = ["digraph architecture {", "  rankdir=LR; node [shape=box, fontsize=10];", '  clients [shape=ellipse];']
+    dot = ["digraph architecture {", "  rankdir=LR; node [shape=box, fontsize=10];", "  clients [shape=ellipse];"]
     for group, members in groups.items():
         mermaid.append(f'  subgraph {group.replace("-", "_")}["{group}"]')
         dot.append(f'  subgraph "cluster_{group}" {{ label="{group}";')

@@ -127,15 +127,15 @@ def _service_kwargs(section: str, raw: Mapping[str, Any], cls: type, resolve: An
 
 def parse(raw: Mapping[str, Any]) -> StackConfig:
     """Parse a stack's whole config (keys `namespace:key`, values as Pulumi stores them)."""
-    unknown = sorted(
-        k for k in raw if k.startswith(f"{PROJECT}:") and k.split(":", 1)[1] not in SECTIONS
-    )
+    unknown = sorted(k for k in raw if k.startswith(f"{PROJECT}:") and k.split(":", 1)[1] not in SECTIONS)
     if unknown:
         allowed = ", ".join(f"{PROJECT}:{s}" for s in SECTIONS)
         raise ConfigError(f"{unknown[0]}: is not a setting of this program; allowed: {allowed}")
     region = raw.get("aws:region")
     if not region:
-        raise ConfigError("aws:region: is required: the region to deploy to, e.g. `pulumi config set aws:region eu-west-1`")
+        raise ConfigError(
+            "aws:region: is required: the region to deploy to, e.g. `pulumi config set aws:region eu-west-1`"
+        )
 
     try:
         network = from_mapping(PrivateNetworkArgs, _section(raw, "network") or {})
@@ -151,7 +151,11 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
         raise ConfigError(f"{PROJECT}:images.platform: must be one of {', '.join(PLATFORMS)}, got {platform!r}")
 
     web_raw, udp_raw = _section(raw, "web"), _section(raw, "udp")
-    web = _service_kwargs("web", web_raw, LoadBalancedFargateServiceArgs, resolve_web_args) if web_raw is not None else None
+    web = (
+        _service_kwargs("web", web_raw, LoadBalancedFargateServiceArgs, resolve_web_args)
+        if web_raw is not None
+        else None
+    )
     udp = _service_kwargs("udp", udp_raw, UdpNlbServiceArgs, resolve_udp_args) if udp_raw is not None else None
 
     if web is not None and network_settings.az_count < 2:
@@ -188,4 +192,3 @@ def load() -> StackConfig:
     """Parse the running stack's config."""
     # pulumi.Config reads one key at a time; listing the namespace is what catches a misspelt section.
     return parse(dict(runtime_config.CONFIG.get()))
-

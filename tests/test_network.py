@@ -82,7 +82,9 @@ def test_each_private_subnet_has_its_own_route_table_with_no_default_route(defau
 
 
 @pytest.mark.parametrize(("strategy", "gateways"), [(NatStrategy.SINGLE, 1), ("per_az", 3)])
-def test_nat_strategies_route_every_private_subnet_through_a_nat_gateway(synth: Any, strategy: Any, gateways: int) -> None:
+def test_nat_strategies_route_every_private_subnet_through_a_nat_gateway(
+    synth: Any, strategy: Any, gateways: int
+) -> None:
     rec = build(synth, nat_strategy=strategy, az_count=3)
     nats = rec.of_type(NAT)
     assert len(nats) == gateways
@@ -102,7 +104,11 @@ def test_nat_strategies_route_every_private_subnet_through_a_nat_gateway(synth: 
 def test_interface_endpoints_have_private_dns_in_every_private_subnet(default: Recording) -> None:
     private_ids = sorted(s.id for s in subnets(default, "private"))
     endpoint_sg = default.one(SG, "net-endpoints-sg")
-    interface = {r.inputs["serviceName"]: r.inputs for r in default.of_type(ENDPOINT) if r.inputs["vpcEndpointType"] == "Interface"}
+    interface = {
+        r.inputs["serviceName"]: r.inputs
+        for r in default.of_type(ENDPOINT)
+        if r.inputs["vpcEndpointType"] == "Interface"
+    }
     assert set(interface) == {f"com.amazonaws.eu-west-1.{s}" for s in ("ecr.api", "ecr.dkr", "logs")}
     for name, ep in interface.items():
         assert ep["privateDnsEnabled"] is True, name

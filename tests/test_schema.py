@@ -29,7 +29,9 @@ def args_class(component: type) -> type:
 
 
 @pytest.mark.parametrize("component", PROVIDER_COMPONENTS, ids=lambda c: c.__name__)
-def test_every_component_its_inputs_and_outputs_are_in_the_schema_documented(schema: dict[str, Any], component: type) -> None:
+def test_every_component_its_inputs_and_outputs_are_in_the_schema_documented(
+    schema: dict[str, Any], component: type
+) -> None:
     resource = schema["resources"].get(f"{PACKAGE_NAME}:index:{component.__name__}")
     assert resource, f"{component.__name__} missing from the schema"
     assert resource["isComponent"] is True and resource.get("description")

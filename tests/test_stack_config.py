@@ -27,7 +27,9 @@ def test_every_stack_file_parses() -> None:
 
 
 def test_sections_become_component_arguments() -> None:
-    parsed = parse(config(network={"azCount": 3, "natStrategy": "single"}, web={"containerPort": 9000, "scaling": {"maxCount": 5}}))
+    parsed = parse(
+        config(network={"azCount": 3, "natStrategy": "single"}, web={"containerPort": 9000, "scaling": {"maxCount": 5}})
+    )
     assert parsed.network.az_count == 3 and parsed.network.nat_strategy == "single"
     assert parsed.web is not None and parsed.web["container_port"] == 9000
     assert parsed.web["scaling"].max_count == 5
@@ -41,18 +43,39 @@ def test_sections_become_component_arguments() -> None:
         ({"web": {"containerPort": "eighty"}}, r"fargate-lb:web\.containerPort: must be an integer"),
         ({"web": {"cpu": 300}}, r"fargate-lb:web\.cpu: must be one of 256, 512, 1024"),
         ({"web": {"cpu": 256, "memory": 4096}}, r"fargate-lb:web\.memory: with cpu 256 must be 512, 1024, 2048 MiB"),
-        ({"web": {"scaling": {"minCount": 4, "maxCount": 2}}}, r"fargate-lb:web\.scaling\.minCount: \(4\) must not exceed scaling\.maxCount \(2\)"),
+        (
+            {"web": {"scaling": {"minCount": 4, "maxCount": 2}}},
+            r"fargate-lb:web\.scaling\.minCount: \(4\) must not exceed scaling\.maxCount \(2\)",
+        ),
         ({"web": {"scaling": {"cpuTarget": 0}}}, r"fargate-lb:web\.scaling\.cpuTarget: must be from 1 to 100"),
-        ({"web": {"contanerPort": 80}}, r"fargate-lb:web\.contanerPort: is not a known setting; allowed: .*containerPort"),
+        (
+            {"web": {"contanerPort": 80}},
+            r"fargate-lb:web\.contanerPort: is not a known setting; allowed: .*containerPort",
+        ),
         ({"web": {"vpcId": "vpc-1"}}, r"fargate-lb:web\.vpcId: is not a known setting"),
         ({"web": {"allowedCidrs": ["10.0.0.0/33"]}}, r"fargate-lb:web\.allowedCidrs\[0\]: must be a CIDR block"),
-        ({"udp": {"healthCheck": {"port": 1234}}}, r"fargate-lb:udp\.healthCheck\.port: \(1234\) must differ from udpPort"),
+        (
+            {"udp": {"healthCheck": {"port": 1234}}},
+            r"fargate-lb:udp\.healthCheck\.port: \(1234\) must differ from udpPort",
+        ),
         ({"udp": {"internal": False}}, r"fargate-lb:udp\.allowedCidrs: is required when internal is false"),
-        ({"udp": {"healthCheck": {"protocol": "UDP"}}}, r"fargate-lb:udp\.healthCheck\.protocol: must be one of HTTP, TCP"),
-        ({"network": {"natStrategy": "double"}}, r"fargate-lb:network\.natStrategy: must be one of 'none', 'single', 'per_az'"),
+        (
+            {"udp": {"healthCheck": {"protocol": "UDP"}}},
+            r"fargate-lb:udp\.healthCheck\.protocol: must be one of HTTP, TCP",
+        ),
+        (
+            {"network": {"natStrategy": "double"}},
+            r"fargate-lb:network\.natStrategy: must be one of 'none', 'single', 'per_az'",
+        ),
         ({"network": {"azCount": 9}}, r"fargate-lb:network\.azCount: must be from 1 to 6"),
-        ({"network": {"azCount": 1}, "web": {}}, r"fargate-lb:network\.azCount: must be at least 2 when fargate-lb:web"),
-        ({"images": {"platform": "linux/s390x"}}, r"fargate-lb:images\.platform: must be one of linux/amd64, linux/arm64"),
+        (
+            {"network": {"azCount": 1}, "web": {}},
+            r"fargate-lb:network\.azCount: must be at least 2 when fargate-lb:web",
+        ),
+        (
+            {"images": {"platform": "linux/s390x"}},
+            r"fargate-lb:images\.platform: must be one of linux/amd64, linux/arm64",
+        ),
         ({"wbe": {}}, r"fargate-lb:wbe: is not a setting of this program; allowed: fargate-lb:network"),
     ],
 )
@@ -68,7 +91,10 @@ def test_missing_region_names_aws_region() -> None:
 
 @pytest.mark.parametrize(
     ("image", "where"),
-    [("nginx:1.27", "a registry outside ECR"), ("123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1", "ECR in us-east-1")],
+    [
+        ("nginx:1.27", "a registry outside ECR"),
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1", "ECR in us-east-1"),
+    ],
 )
 def test_an_image_tasks_cannot_pull_without_nat_names_both_ways_out(image: str, where: str) -> None:
     with pytest.raises(ConfigError) as raised:

@@ -103,18 +103,12 @@ def _convert(owner: str, path: str, tp: Any, value: Any, *, camel_keys: bool) ->
         if not isinstance(value, list | tuple):
             raise InvalidArgument(owner, path, f"must be a list, got {value!r}")
         (item,) = typing.get_args(tp)
-        return [
-            _convert(owner, f"{path}[{i}]", item, v, camel_keys=camel_keys)
-            for i, v in enumerate(value)
-        ]
+        return [_convert(owner, f"{path}[{i}]", item, v, camel_keys=camel_keys) for i, v in enumerate(value)]
     if origin is dict:
         if not isinstance(value, Mapping):
             raise InvalidArgument(owner, path, f"must be an object, got {value!r}")
         _, item = typing.get_args(tp)
-        return {
-            str(k): _convert(owner, f"{path}.{k}", item, v, camel_keys=camel_keys)
-            for k, v in value.items()
-        }
+        return {str(k): _convert(owner, f"{path}.{k}", item, v, camel_keys=camel_keys) for k, v in value.items()}
     if tp is bool:
         if not isinstance(value, bool):
             raise InvalidArgument(owner, path, f"must be true or false, got {value!r}")

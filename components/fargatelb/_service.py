@@ -173,9 +173,7 @@ def build_fargate_service(
         memory=str(spec.memory),
         execution_role_arn=execution_role.arn,
         task_role_arn=task_role.arn,
-        container_definitions=pulumi.Output.all(log_group.name, *[c.image for c in spec.containers]).apply(
-            definitions
-        ),
+        container_definitions=pulumi.Output.all(log_group.name, *[c.image for c in spec.containers]).apply(definitions),
         volumes=[{"name": SCRATCH_VOLUME}],
         runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": spec.cpu_architecture},
         tags=tags("task"),

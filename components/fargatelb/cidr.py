@@ -34,9 +34,7 @@ def plan_subnets(vpc_cidr: str, az_count: int) -> list[ZoneSubnets]:
     except ValueError as exc:
         raise ValueError(f"{vpc_cidr!r} is not an IPv4 network in CIDR form: {exc}") from None
     if not MIN_VPC_PREFIX <= vpc.prefixlen <= MAX_VPC_PREFIX:
-        raise ValueError(
-            f"{vpc_cidr!r} must have a prefix length from /{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX}"
-        )
+        raise ValueError(f"{vpc_cidr!r} must have a prefix length from /{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX}")
     if not 1 <= az_count <= MAX_ZONES:
         raise ValueError(f"az_count must be from 1 to {MAX_ZONES}, got {az_count}")
     eighths = list(vpc.subnets(prefixlen_diff=3))

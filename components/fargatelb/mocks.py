@@ -162,7 +162,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         out.setdefault("arn", self._arn("mock", f"{t.split(':')[-1].lower()}/{name}"))
         return rid, out
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         token, inputs = args.token, dict(args.args)
         self.calls.append((token, inputs))
         if token == "aws:index/getRegion:getRegion":

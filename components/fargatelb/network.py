@@ -28,7 +28,7 @@ _ENDPOINT_NAME = r"^[a-z0-9][a-z0-9.-]*$"
 HTTPS = 443
 
 
-class NatStrategy(str, enum.Enum):
+class NatStrategy(enum.StrEnum):
     """How private subnets reach the internet."""
 
     NONE = "none"
@@ -171,9 +171,7 @@ class PrivateNetwork(pulumi.ComponentResource):
     s3_prefix_list_id: pulumi.Output[str]
     """Prefix list of the S3 gateway endpoint, for task egress to ECR's layer bucket."""
 
-    def __init__(
-        self, name: str, args: PrivateNetworkArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+    def __init__(self, name: str, args: PrivateNetworkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("fargatelb:index:PrivateNetwork", name, None, opts)
         settings = resolve_network_args(coerce_args(PrivateNetworkArgs, args))
         child = pulumi.ResourceOptions(parent=self)
@@ -246,7 +244,9 @@ class PrivateNetwork(pulumi.ComponentResource):
                 tags=tags(f"private-{zone}"),
                 opts=child,
             )
-            rt = ec2.RouteTable(f"{name}-private-rt-{i}", vpc_id=network.id, tags=tags(f"private-rt-{zone}"), opts=child)
+            rt = ec2.RouteTable(
+                f"{name}-private-rt-{i}", vpc_id=network.id, tags=tags(f"private-rt-{zone}"), opts=child
+            )
             ec2.RouteTableAssociation(f"{name}-private-{i}", subnet_id=private.id, route_table_id=rt.id, opts=child)
             public_subnets.append(public)
             private_subnets.append(private)

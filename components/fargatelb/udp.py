@@ -136,7 +136,9 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
             OWNER, "allowed_cidrs", "is required when internal is false: name the clients an internet-facing NLB admits"
         )
     elif args.vpc_cidr is None:
-        raise InvalidArgument(OWNER, "allowed_cidrs", "or vpc_cidr is required: an internal NLB admits the VPC by default")
+        raise InvalidArgument(
+            OWNER, "allowed_cidrs", "or vpc_cidr is required: an internal NLB admits the VPC by default"
+        )
     else:
         cidrs = None
     cpu, memory = check_fargate_size(
@@ -154,7 +156,11 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
         secrets=dict(args.secrets or {}),
         scaling=resolve_scaling(OWNER, args.scaling),
         deregistration_delay=check_int(
-            OWNER, "deregistration_delay", args.deregistration_delay if args.deregistration_delay is not None else 30, 0, 3600
+            OWNER,
+            "deregistration_delay",
+            args.deregistration_delay if args.deregistration_delay is not None else 30,
+            0,
+            3600,
         ),
         grace_period=check_int(
             OWNER,
@@ -231,7 +237,7 @@ class UdpNlbService(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             deregistration_delay=s.deregistration_delay,
             # UDP can't be health-checked: probe the sidecar, which answers for the UDP service.
-            health_check=s.health.target_group_args(s.udp_port),
+            health_check=lb.TargetGroupHealthCheckArgs(**s.health.target_group_args(s.udp_port)),
             tags=tags("tg"),
             opts=child,
         )
@@ -240,7 +246,7 @@ class UdpNlbService(pulumi.ComponentResource):
             load_balancer_arn=nlb.arn,
             port=s.udp_port,
             protocol="UDP",
-            default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
+            default_actions=[lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)],
             tags=tags("udp"),
             opts=child,
         )

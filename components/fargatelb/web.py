@@ -10,7 +10,7 @@ security group, ECS service and CPU target tracking. Every port comes from `cont
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 import pulumi
 from pulumi_aws import ec2, lb, vpc
@@ -133,7 +133,9 @@ def check_cidrs(owner: str, field: str, cidrs: list[str]) -> tuple[str, ...]:
         try:
             ipaddress.ip_network(cidr)
         except ValueError:
-            raise InvalidArgument(owner, f"{field}[{i}]", f"must be a CIDR block like 10.0.0.0/16, got {cidr!r}") from None
+            raise InvalidArgument(
+                owner, f"{field}[{i}]", f"must be a CIDR block like 10.0.0.0/16, got {cidr!r}"
+            ) from None
     return tuple(cidrs)
 
 
@@ -168,7 +170,11 @@ def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSett
         allowed_cidrs=check_cidrs(OWNER, "allowed_cidrs", args.allowed_cidrs or ["0.0.0.0/0"]),
         internal=bool(args.internal),
         deregistration_delay=check_int(
-            OWNER, "deregistration_delay", args.deregistration_delay if args.deregistration_delay is not None else 30, 0, 3600
+            OWNER,
+            "deregistration_delay",
+            args.deregistration_delay if args.deregistration_delay is not None else 30,
+            0,
+            3600,
         ),
         grace_period=check_int(
             OWNER,
@@ -180,7 +186,11 @@ def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSett
         deletion_protection=bool(args.deletion_protection),
         access_logs=bool(args.access_logs),
         access_log_expiry_days=check_int(
-            OWNER, "access_log_expiry_days", args.access_log_expiry_days if args.access_log_expiry_days is not None else 90, 1, 3650
+            OWNER,
+            "access_log_expiry_days",
+            args.access_log_expiry_days if args.access_log_expiry_days is not None else 90,
+            1,
+            3650,
         ),
         log_retention_days=check_retention(
             OWNER, "log_retention_days", args.log_retention_days if args.log_retention_days is not None else 30
@@ -258,13 +268,13 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
         listener_ports = [("tcp", s.listener_port)] + ([("tcp", s.https_port)] if s.https else [])
         client_ingress(name, alb_sg, s.allowed_cidrs, listener_ports, s.tags, child)
 
-        access_logs: dict[str, Any] | None = None
+        access_logs: lb.LoadBalancerAccessLogsArgs | None = None
         wait_for_bucket: list[pulumi.Resource] = []
         if s.access_logs:
             from ._access_logs import access_log_bucket  # only stacks that ask pay for the S3 import
 
             bucket, policy = access_log_bucket(name, s.access_log_expiry_days, s.tags, self)
-            access_logs = {"bucket": bucket.bucket, "prefix": name, "enabled": True}
+            access_logs = lb.LoadBalancerAccessLogsArgs(bucket=bucket.bucket, prefix=name, enabled=True)
             wait_for_bucket = [policy]  # the ALB checks it may write there when it is created
 
         alb = lb.LoadBalancer(
@@ -287,11 +297,11 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
             port=s.container_port,
             vpc_id=args.vpc_id,
             deregistration_delay=s.deregistration_delay,
-            health_check=s.health.target_group_args(s.container_port),
+            health_check=lb.TargetGroupHealthCheckArgs(**s.health.target_group_args(s.container_port)),
             tags=tags("tg"),
             opts=child,
         )
-        forward = [{"type": "forward", "target_group_arn": target_group.arn}]
+        forward = [lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)]
         listeners = []
         if s.https:
             certificate_arn = args.certificate_arn
@@ -312,11 +322,13 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
                     opts=child,
                 )
             )
-            http_action: list[dict[str, Any]] = [
-                {
-                    "type": "redirect",
-                    "redirect": {"port": str(s.https_port), "protocol": "HTTPS", "status_code": "HTTP_301"},
-                }
+            http_action = [
+                lb.ListenerDefaultActionArgs(
+                    type="redirect",
+                    redirect=lb.ListenerDefaultActionRedirectArgs(
+                        port=str(s.https_port), protocol="HTTPS", status_code="HTTP_301"
+                    ),
+                )
             ]
         else:
             http_action = forward
