@@ -174,7 +174,12 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
         ),
         encrypt_logs=bool(args.encrypt_logs),
         internet_egress=bool(args.internet_egress),
-        cpu_architecture=check_choice(OWNER, "cpu_architecture", args.cpu_architecture or "X86_64", CPU_ARCHITECTURES),
+        cpu_architecture=check_choice(
+            OWNER,
+            "cpu_architecture",
+            args.cpu_architecture if args.cpu_architecture is not None else "X86_64",
+            CPU_ARCHITECTURES,
+        ),
         tags=dict(args.tags or {}),
     )
 

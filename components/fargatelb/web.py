@@ -167,7 +167,9 @@ def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSett
         secrets=dict(args.secrets or {}),
         health=health,
         scaling=resolve_scaling(OWNER, args.scaling),
-        allowed_cidrs=check_cidrs(OWNER, "allowed_cidrs", args.allowed_cidrs or ["0.0.0.0/0"]),
+        allowed_cidrs=check_cidrs(
+            OWNER, "allowed_cidrs", args.allowed_cidrs if args.allowed_cidrs is not None else ["0.0.0.0/0"]
+        ),
         internal=bool(args.internal),
         deregistration_delay=check_int(
             OWNER,
@@ -197,7 +199,12 @@ def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSett
         ),
         encrypt_logs=bool(args.encrypt_logs),
         internet_egress=bool(args.internet_egress),
-        cpu_architecture=check_choice(OWNER, "cpu_architecture", args.cpu_architecture or "X86_64", CPU_ARCHITECTURES),
+        cpu_architecture=check_choice(
+            OWNER,
+            "cpu_architecture",
+            args.cpu_architecture if args.cpu_architecture is not None else "X86_64",
+            CPU_ARCHITECTURES,
+        ),
         tags=dict(args.tags or {}),
     )
 
