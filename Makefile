@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt components/pyproject.t
 setup: $(VENV)/.installed
 
 test: setup  ## unit tests under Pulumi mocks, the wiring check, the apps as real processes
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 lint: setup  ## ruff, mypy, hadolint
 	$(VENV)/bin/ruff check $(SOURCES)
