@@ -19,11 +19,23 @@ yields an `unknown` finding, never an error. Pure Python over `graph.Graph`: no 
 the offline preview and the policy pack load it in milliseconds.
 
     report = check(recording.graph())
-    for path in report.paths:
-        print(path.text)
-    for finding in report.findings:
+    for path in report.paths:      # ProvenPath: service, kind, hops (one line each), ok, component
+        print(path)
+    for finding in report.findings:  # Finding: severity, hop, message, service, source, target, fix
         print(finding)
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if report.ok else 1)  # ok: no `error` finding (warnings and unknowns don't fail)
+
+Hop ids (`Finding.hop`), by path:
+- traffic: lb-security-group, lb-sg-ingress, listener, listener-protocol, target-group-protocol,
+  target-type, target-group-port, load-balancer-entry, container-name, port-mapping,
+  port-mapping-protocol, task-sg-ingress, lb-sg-egress;
+- health check: health-check-protocol, health-check-port, health-check-task-sg-ingress,
+  health-check-lb-sg-egress;
+- image pull and logs: ecr-api-endpoint, ecr-dkr-endpoint, logs-endpoint, <endpoint>-endpoint-subnets
+  (warning), endpoint-security-group, endpoint-sg-ingress, task-sg-egress-endpoint, s3-gateway-endpoint,
+  task-sg-egress-s3, task-sg-egress-internet, public-image, image, subnets, subnet-route-table;
+- the service and the stack: task-definition, container-definitions, task-security-group,
+  desired-count (warning), lb-name, tg-name, fargate-size, scaling-bounds, scaling-target-value.
 """
 
 from __future__ import annotations
@@ -36,6 +48,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .fargate import FARGATE_MEMORY  # pure: the table the components validate against
 from .graph import Graph, Node
 
 # Type tokens. `aws:alb/...` are the provider's aliases of `aws:lb/...`.
@@ -69,16 +82,6 @@ MAX_LB_NAME = 32
 AUTONAME_SUFFIX = 8
 MAX_NAME_PREFIX = 6
 
-# Fargate's CPU units → allowed memory (MiB), as AWS documents them.
-FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4096 + 1, 1024)),
-    1024: tuple(range(2048, 8192 + 1, 1024)),
-    2048: tuple(range(4096, 16384 + 1, 1024)),
-    4096: tuple(range(8192, 30720 + 1, 1024)),
-    8192: tuple(range(16384, 61440 + 1, 4096)),
-    16384: tuple(range(32768, 122880 + 1, 8192)),
-}
 
 # Listener protocols each load balancer type accepts, and target-group protocols each listener
 # protocol can forward to.
@@ -92,8 +95,14 @@ _FORWARDS_TO = {
     "TCP_UDP": {"TCP_UDP"},
 }
 # What a load-balancer protocol puts on the wire, as security-group rules and port mappings spell it.
-_WIRE = {"HTTP": ("tcp",), "HTTPS": ("tcp",), "TCP": ("tcp",), "TLS": ("tcp",), "UDP": ("udp",)}
-_WIRE["TCP_UDP"] = ("tcp", "udp")
+_WIRE: dict[str, tuple[str, ...]] = {
+    "HTTP": ("tcp",),
+    "HTTPS": ("tcp",),
+    "TCP": ("tcp",),
+    "TLS": ("tcp",),
+    "UDP": ("udp",),
+    "TCP_UDP": ("tcp", "udp"),
+}
 # A load balancer health check speaks only these, even for a UDP target group.
 _HEALTH_CHECK_PROTOCOLS = ("TCP", "HTTP", "HTTPS")
 _SCALING_METRICS = ("ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization")
@@ -147,9 +156,7 @@ class Fix:
             text = f"`{self.argument}` of {self.component} ({self.component_type})"
             return text + (f", config `{self.config_key}`" if self.config_key else "")
         text = f"input `{self.argument}` of {self.resource}"
-        return text + (
-            f", set by component {self.component} ({self.component_type})" if self.component else ""
-        )
+        return text + (f", set by component {self.component} ({self.component_type})" if self.component else "")
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,8 @@ class Finding:
 
     def __str__(self) -> str:
         sides = " → ".join(str(s) for s in (self.source, self.target) if s is not None)
-        text = f"{self.severity.value} [{self.hop}] {sides + ': ' if sides else ''}{self.message}"
+        where = f" {self.service}" if self.service else ""
+        text = f"{self.severity.value} [{self.hop}]{where} {sides + ': ' if sides else ''}{self.message}"
         return text + (f" (fix: {self.fix})" if self.fix else "")
 
 
@@ -403,11 +411,7 @@ class _Rule:
 
     @property
     def other_side(self) -> str:
-        parts = (
-            [p.name for p in self.peers]
-            + list(self.cidrs)
-            + [f"prefix list {p.name}" for p in self.prefix_lists]
-        )
+        parts = [p.name for p in self.peers] + list(self.cidrs) + [f"prefix list {p.name}" for p in self.prefix_lists]
         if self.cidr_unknown:
             parts.append("a CIDR known at deploy")
         return ", ".join(parts) or "?"
@@ -513,7 +517,7 @@ class _Checker:
         top_level = parent is None or parent.type == "pulumi:pulumi:Stack"
         project = _project(component.urn)
         config_key = None
-        if top_level and project and argument != "name":
+        if top_level and project and argument not in _NOT_CONFIG:
             config_key = f"{project}:{component.name}.{_camel_path(argument)}"
         return Fix(argument, component.name, component.type, config_key)
 
@@ -528,7 +532,7 @@ class _Checker:
         target: Node | None = None,
         fix: Fix | None = None,
     ) -> None:
-        key = (severity, hop, message, source and source.urn, target and target.urn)
+        key = (severity, hop, message, service and service.urn, source and source.urn, target and target.urn)
         if key in self._seen:
             return
         self._seen.add(key)
@@ -621,9 +625,7 @@ class _Checker:
         if not task_sgs:
             named = (svc.get("networkConfiguration", {}) or {}).get("securityGroups")
             self.add(
-                Severity.ERROR
-                if svc.get("networkConfiguration") is not None and not named
-                else Severity.UNKNOWN,
+                Severity.ERROR if svc.get("networkConfiguration") is not None and not named else Severity.UNKNOWN,
                 "task-security-group",
                 "the service names no security group in this stack (networkConfiguration.securityGroups); "
                 "without one the tasks get the VPC's default group, which admits nothing from the load balancer",
@@ -671,7 +673,8 @@ class _Checker:
     ) -> None:
         tg_protocol = _upper(tg.get("protocol"))
         tg_port = _int(tg.get("port"))
-        target_type = tg.get("targetType", "instance")  # AWS's default, which can't register a task
+        # Absent means AWS's default, `instance`, which can't register a task; None means unknown.
+        target_type = tg.props.get("targetType", "instance")
         container_name = entry.get("containerName")
         container_port = _int(entry.get("containerPort"))
         wire = _WIRE.get(tg_protocol or "", ())
@@ -680,10 +683,10 @@ class _Checker:
         tail: list[str] = []
         broken = False
 
-        tg_text = (
-            f"tg {tg.name} {tg_protocol or '?'}:{tg_port if tg_port is not None else '?'} ({target_type})"
-        )
-        if target_type != "ip":
+        tg_text = f"tg {tg.name} {tg_protocol or '?'}:{tg_port if tg_port is not None else '?'} ({target_type})"
+        if target_type is None:
+            self.add(Severity.UNKNOWN, "target-type", f"{tg.name}'s targetType is unknown", service=svc, source=tg)
+        elif target_type != "ip":
             broken = True
             tg_text += " ✗"
             self.add(
@@ -767,9 +770,7 @@ class _Checker:
                 target=svc,
                 fix=self.fix(tg, "listener_port", "defaultActions"),
             )
-            self.report.paths.append(
-                ProvenPath(svc.name, "traffic", ["no listener ✗", *tail], False, self.owner(svc))
-            )
+            self.report.paths.append(ProvenPath(svc.name, "traffic", ["no listener ✗", *tail], False, self.owner(svc)))
         for listener in listeners:
             head, head_broken = self.prove_listener(svc, listener, tg, tg_protocol)
             self.report.paths.append(
@@ -810,9 +811,12 @@ class _Checker:
                 continue
             for action in other.get("defaultActions", []) or []:
                 redirect = action.get("redirect") if isinstance(action, dict) else None
-                if action.get("type") == "redirect" and isinstance(redirect, dict):
-                    if _int(redirect.get("port")) == port:
-                        out.append(other)
+                if (
+                    isinstance(redirect, dict)
+                    and action.get("type") == "redirect"
+                    and _int(redirect.get("port")) == port
+                ):
+                    out.append(other)
         return out
 
     def client_hop(
@@ -828,8 +832,7 @@ class _Checker:
             rules = [
                 r
                 for r in self.rules_on(self.ingress, lb_sgs)
-                if r.carries(wire, port) is not False
-                and (r.cidrs or r.cidr_unknown or r.peers or r.prefix_lists)
+                if r.carries(wire, port) is not False and (r.cidrs or r.cidr_unknown or r.peers or r.prefix_lists)
             ]
             sources = sorted({r.other_side for r in rules if r.carries(wire, port)})
             if sources:
@@ -844,7 +847,7 @@ class _Checker:
                     target=lb,
                 )
             else:
-                broken = severity is Severity.ERROR
+                broken = True
                 texts.append(f"nobody → {_names(lb_sgs)} ingress {wire}/{port} ✗")
                 self.add(
                     severity,
@@ -858,9 +861,7 @@ class _Checker:
                 )
         return " + ".join(texts), broken
 
-    def prove_listener(
-        self, svc: Node, listener: Node, tg: Node, tg_protocol: str | None
-    ) -> tuple[list[str], bool]:
+    def prove_listener(self, svc: Node, listener: Node, tg: Node, tg_protocol: str | None) -> tuple[list[str], bool]:
         protocol = _upper(listener.get("protocol"))
         port = _int(listener.get("port"))
         lbs = self.refs(listener, "loadBalancerArn", LOAD_BALANCERS)
@@ -928,12 +929,10 @@ class _Checker:
         lbs = self.refs(redirect, "loadBalancerArn", LOAD_BALANCERS)
         lb_sgs = self.refs(lbs[0], "securityGroups", SECURITY_GROUP) if lbs else []
         # A redirect nobody can reach times out for users typing http://, but deploys fine: a warning.
-        head, broken = (
-            self.client_hop(svc, redirect, lbs[0], lb_sgs, Severity.WARNING) if lbs else ("?", False)
-        )
+        head, broken = self.client_hop(svc, redirect, lbs[0], lb_sgs, Severity.WARNING) if lbs else ("?", False)
         hops = [
             head,
-            f"listener {_upper(redirect.get('protocol'))}:{_int(redirect.get('port'))} ({redirect.name})",
+            f"listener {_upper(redirect.get('protocol'))}:{_int(redirect.get('port'))} ({lbs[0].name if lbs else '?'})",
             f"301 → listener {_upper(listener.get('protocol'))}:{_int(listener.get('port'))}",
         ]
         self.report.paths.append(ProvenPath(svc.name, "redirect", hops, not broken, self.owner(svc)))
@@ -957,7 +956,7 @@ class _Checker:
                 Severity.ERROR,
                 "container-name",
                 f"the service's loadBalancers names container {name!r}, but the task definition has "
-                f"{', '.join(repr(c.get('name')) for c in containers) or 'no containers'}",
+                f"{', '.join(repr(c.get('name')) for c in containers) or 'no containers'}: ECS rejects the service",
                 service=svc,
                 source=svc,
                 target=td,
@@ -970,8 +969,8 @@ class _Checker:
                 Severity.ERROR,
                 "port-mapping",
                 f"container {name!r} maps no port {port} (it maps "
-                f"{', '.join(f'{p}/{proto}' for p, proto in _mappings(container)) or 'nothing'}), so the target "
-                f"group's traffic reaches a closed port",
+                f"{', '.join(f'{p}/{proto}' for p, proto in _mappings(container)) or 'nothing'}): ECS rejects a "
+                "service whose loadBalancers containerPort the container doesn't map",
                 service=svc,
                 source=svc,
                 target=td,
@@ -1014,12 +1013,8 @@ class _Checker:
             return f"{_names(task_sgs)} ingress {protocol}/{port} from {_names(lb_sgs)} ?", False
         lb_sg, task_sg = lb_sgs[0], task_sgs[0]
         broken = False
-        ingress = self.find_rule(
-            self.rules_on(self.ingress, task_sgs), protocol, port, sgs=lb_sgs, subnets=lb_subnets
-        )
-        egress = self.find_rule(
-            self.rules_on(self.egress, lb_sgs), protocol, port, sgs=task_sgs, subnets=task_subnets
-        )
+        ingress = self.find_rule(self.rules_on(self.ingress, task_sgs), protocol, port, sgs=lb_sgs, subnets=lb_subnets)
+        egress = self.find_rule(self.rules_on(self.egress, lb_sgs), protocol, port, sgs=task_sgs, subnets=task_subnets)
         marks = {"ok": "✓", "unknown": "?", "missing": "✗"}
         if ingress.status == "missing":
             broken = True
@@ -1027,8 +1022,7 @@ class _Checker:
                 Severity.ERROR,
                 f"{prefix}task-sg-ingress",
                 f"no ingress rule on {_names(task_sgs)} admits {protocol}/{port} from {_names(lb_sgs)}: the load "
-                f"balancer's {what} can't reach the tasks"
-                + ("" if health else ", so targets never turn healthy"),
+                f"balancer's {what} can't reach the tasks" + ("" if health else ", so targets never turn healthy"),
                 service=svc,
                 source=lb_sg,
                 target=task_sg,
@@ -1196,9 +1190,7 @@ class _Checker:
         tables = list({rt.urn: rt for ts in route_tables.values() for rt in ts}.values())
         # A subnet on the VPC's main route table may have a NAT route this check can't see: a path
         # that only NAT could complete is then unknown, not broken.
-        self.no_route_severity = (
-            Severity.UNKNOWN if any(not ts for ts in route_tables.values()) else Severity.ERROR
-        )
+        self.no_route_severity = Severity.UNKNOWN if any(not ts for ts in route_tables.values()) else Severity.ERROR
         nat_tables = [rt for rt in tables if self.nat_route(rt)]
         all_nat = bool(tables) and len(nat_tables) == len(tables)
         internet = self.find_rule(self.rules_on(self.egress, task_sgs), "tcp", HTTPS, internet=True)
@@ -1217,8 +1209,7 @@ class _Checker:
             self.add(
                 Severity.UNKNOWN,
                 "image",
-                "an image is unknown until deploy; with no NAT route only an image in this account's ECR can be "
-                "pulled",
+                "an image is unknown until deploy; with no NAT route only an image in this account's ECR can be pulled",
                 service=svc,
                 source=svc,
             )
@@ -1238,7 +1229,7 @@ class _Checker:
             container = next(c for c in containers or [] if c.get("image") == image)
             if not all_nat:
                 no_nat = [rt for rt in tables if rt not in nat_tables]
-                pull_ok = self.no_route_severity is Severity.UNKNOWN
+                pull_ok = pull_ok and self.no_route_severity is Severity.UNKNOWN
                 self.add(
                     self.no_route_severity,
                     "public-image",
@@ -1261,11 +1252,7 @@ class _Checker:
 
     def image_concern(self, svc: Node, container: dict[str, Any]) -> str:
         component = self.g.component_of(svc)
-        if (
-            component is not None
-            and component.type == UDP_COMPONENT
-            and container.get("name") == "healthcheck"
-        ):
+        if component is not None and component.type == UDP_COMPONENT and container.get("name") == "healthcheck":
             return "health_check_image"
         return "image"
 
@@ -1331,9 +1318,7 @@ class _Checker:
         call there once it exists) or, without one, through NAT."""
         hop = f"{endpoint.replace('.', '-')}-endpoint"
         eps = [
-            e
-            for e in self.endpoints(endpoint, subnets, tables)
-            if e.get("vpcEndpointType", "Gateway") == "Interface"
+            e for e in self.endpoints(endpoint, subnets, tables) if e.get("vpcEndpointType", "Gateway") == "Interface"
         ]
         dns = [e for e in eps if e.get("privateDnsEnabled") is True]
         if eps and not dns and all(e.get("privateDnsEnabled") is None for e in eps):
@@ -1397,12 +1382,8 @@ class _Checker:
             )
             return f"{endpoint} via {ep.name} ?", True
         ep_subnets = self.refs(ep, "subnetIds", SUBNET)
-        ingress = self.find_rule(
-            self.rules_on(self.ingress, ep_sgs), "tcp", HTTPS, sgs=task_sgs, subnets=subnets
-        )
-        egress = self.find_rule(
-            self.rules_on(self.egress, task_sgs), "tcp", HTTPS, sgs=ep_sgs, subnets=ep_subnets
-        )
+        ingress = self.find_rule(self.rules_on(self.ingress, ep_sgs), "tcp", HTTPS, sgs=task_sgs, subnets=subnets)
+        egress = self.find_rule(self.rules_on(self.egress, task_sgs), "tcp", HTTPS, sgs=ep_sgs, subnets=ep_subnets)
         marks = {"ok": "✓", "unknown": "?", "missing": "✗"}
         task_sg = task_sgs[0] if task_sgs else svc
         if ingress.status == "missing":
@@ -1453,9 +1434,7 @@ class _Checker:
         )
         return text, ok
 
-    def prove_s3(
-        self, svc: Node, tables: list[Node], task_sgs: list[Node], internet: _Hop
-    ) -> tuple[str, bool]:
+    def prove_s3(self, svc: Node, tables: list[Node], task_sgs: list[Node], internet: _Hop) -> tuple[str, bool]:
         """ECR's image layers come from S3: a gateway endpoint on each route table (or NAT), and task
         egress to the endpoint's prefix list."""
         gateways = [
@@ -1497,9 +1476,7 @@ class _Checker:
                         target=ep,
                     )
                 else:
-                    texts.append(
-                        f"s3 via {ep.name} on {rt.name} ({_names(task_sgs)} egress tcp/443 to prefix list ✓)"
-                    )
+                    texts.append(f"s3 via {ep.name} on {rt.name} ({_names(task_sgs)} egress tcp/443 to prefix list ✓)")
             elif self.nat_route(rt) and internet.status == "ok":
                 texts.append(f"s3 via NAT on {rt.name} ✓")
             elif self.nat_route(rt):
@@ -1549,9 +1526,7 @@ class _Checker:
                         fix=self.fix(node, "name", "namePrefix"),
                     )
             elif node.property_dependencies.get("name") or node.property_dependencies.get("namePrefix"):
-                self.add(
-                    Severity.UNKNOWN, hop, f"{kind} {node.name}'s name is known only at deploy", source=node
-                )
+                self.add(Severity.UNKNOWN, hop, f"{kind} {node.name}'s name is known only at deploy", source=node)
             elif len(node.name) + AUTONAME_SUFFIX > MAX_LB_NAME:
                 self.add(
                     Severity.ERROR,
@@ -1597,9 +1572,7 @@ class _Checker:
             elif memory not in allowed:
                 step = allowed[1] - allowed[0]
                 listed = (
-                    ", ".join(map(str, allowed))
-                    if len(allowed) <= 4
-                    else f"{allowed[0]}–{allowed[-1]} step {step}"
+                    ", ".join(map(str, allowed)) if len(allowed) <= 4 else f"{allowed[0]}–{allowed[-1]} step {step}"
                 )
                 self.add(
                     Severity.ERROR,
@@ -1613,9 +1586,7 @@ class _Checker:
         for target in self.g.of_type(SCALING_TARGET):
             low, high = _int(target.get("minCapacity")), _int(target.get("maxCapacity"))
             if low is None or high is None:
-                self.add(
-                    Severity.UNKNOWN, "scaling-bounds", f"{target.name}'s capacity is unknown", source=target
-                )
+                self.add(Severity.UNKNOWN, "scaling-bounds", f"{target.name}'s capacity is unknown", source=target)
             elif low < 0 or high < 0:
                 self.add(
                     Severity.ERROR,
@@ -1653,7 +1624,8 @@ class _Checker:
                 self.add(
                     Severity.ERROR,
                     "scaling-target-value",
-                    f"{policy.name} tracks {metric} at {value:g}%; a utilisation target must be above 0 and at most 100",
+                    f"{policy.name} tracks {metric} at {value:g}%; a utilisation target must be above 0 and "
+                    "at most 100",
                     source=policy,
                     fix=self.fix(policy, concern, "targetTrackingScalingPolicyConfiguration"),
                 )
@@ -1676,6 +1648,9 @@ _SERVICE_ARGUMENTS = {
     "s3_prefix_list": "s3_prefix_list_id",
     "internet_egress": "internet_egress",
 }
+# Arguments a program wires from other components' outputs (or the component's own name), which no
+# stack config key sets.
+_NOT_CONFIG = {"name", "endpoint_security_group_id", "s3_prefix_list_id", "internet_egress"}
 _ARGUMENTS: dict[str, dict[str, str]] = {
     WEB_COMPONENT: {**_SERVICE_ARGUMENTS, "traffic_port": "container_port", "listener_port": "listener_port"},
     UDP_COMPONENT: {
