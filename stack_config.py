@@ -55,6 +55,7 @@ _PLACEHOLDERS: dict[str, Any] = {
     "public_subnet_ids": [],
     "private_subnet_ids": [],
     "endpoint_security_group_id": "sg-from-network",
+    "s3_prefix_list_id": "pl-from-network",
     "image": "built-by-pulumi-up",
     "health_check_image": "built-by-pulumi-up",
 }

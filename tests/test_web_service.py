@@ -48,6 +48,7 @@ LITERAL_WIRING: dict[str, Any] = {
     "public_subnet_ids": ["subnet-0a", "subnet-0b"],
     "private_subnet_ids": ["subnet-1a", "subnet-1b"],
     "endpoint_security_group_id": "sg-0endpoints",
+    "s3_prefix_list_id": "pl-0s3",
 }
 
 

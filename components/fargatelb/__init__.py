@@ -5,19 +5,48 @@ Components (each also hosted for other languages by `components/__main__.py`):
 - `PrivateNetwork`: VPC, subnets across zones, ECR/S3/Logs endpoints, no NAT needed.
 - `LoadBalancedFargateService`: public ALB → target group of type ip → Fargate in private subnets.
 - `UdpNlbService`: NLB with a UDP listener → Fargate, health-checked through a truthful sidecar.
+
+The components load on first use: `fargatelb.wiring` and `fargatelb.graph` (what the policy pack
+needs) import in milliseconds, without pulumi-aws.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._args import InvalidArgument
-from .fargate import HealthCheckArgs, ScalingArgs
-from .network import NatStrategy, PrivateNetwork, PrivateNetworkArgs
-from .udp import UdpNlbService, UdpNlbServiceArgs
-from .web import LoadBalancedFargateService, LoadBalancedFargateServiceArgs
+
+if TYPE_CHECKING:
+    from .fargate import HealthCheckArgs, ScalingArgs
+    from .network import NatStrategy, PrivateNetwork, PrivateNetworkArgs
+    from .udp import UdpNlbService, UdpNlbServiceArgs
+    from .web import LoadBalancedFargateService, LoadBalancedFargateServiceArgs
 
 PACKAGE_NAME = "fargatelb"
 """The Pulumi package name: type tokens are `fargatelb:index:<Component>`."""
 
-PROVIDER_COMPONENTS = (PrivateNetwork, LoadBalancedFargateService, UdpNlbService)
-"""The components the multi-language provider hosts."""
+_EXPORTS = {
+    "HealthCheckArgs": ".fargate",
+    "ScalingArgs": ".fargate",
+    "NatStrategy": ".network",
+    "PrivateNetwork": ".network",
+    "PrivateNetworkArgs": ".network",
+    "UdpNlbService": ".udp",
+    "UdpNlbServiceArgs": ".udp",
+    "LoadBalancedFargateService": ".web",
+    "LoadBalancedFargateServiceArgs": ".web",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PROVIDER_COMPONENTS":
+        # The components the multi-language provider hosts.
+        return tuple(__getattr__(n) for n in ("PrivateNetwork", "LoadBalancedFargateService", "UdpNlbService"))
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PACKAGE_NAME",

@@ -56,7 +56,7 @@ class ServiceSpec:
     vpc_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[str]]
     endpoint_security_group_id: pulumi.Input[str]
-    s3_prefix_list_id: pulumi.Input[str] | None
+    s3_prefix_list_id: pulumi.Input[str]
     cluster_arn: pulumi.Input[str] | None
     containers: list[ContainerSpec]
     cpu: int
@@ -226,18 +226,17 @@ def build_fargate_service(
         tags=tags("task-out-endpoints"),
         opts=child,
     )
-    if spec.s3_prefix_list_id is not None:
-        vpc.SecurityGroupEgressRule(
-            f"{name}-task-out-s3",
-            security_group_id=task_sg.id,
-            prefix_list_id=spec.s3_prefix_list_id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            description="HTTPS to S3 through the gateway endpoint (ECR image layers)",
-            tags=tags("task-out-s3"),
-            opts=child,
-        )
+    vpc.SecurityGroupEgressRule(
+        f"{name}-task-out-s3",
+        security_group_id=task_sg.id,
+        prefix_list_id=spec.s3_prefix_list_id,
+        ip_protocol="tcp",
+        from_port=HTTPS,
+        to_port=HTTPS,
+        description="HTTPS to S3 through the gateway endpoint (ECR image layers)",
+        tags=tags("task-out-s3"),
+        opts=child,
+    )
     if spec.internet_egress:
         vpc.SecurityGroupEgressRule(
             f"{name}-task-out-internet",

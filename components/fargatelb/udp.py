@@ -49,10 +49,11 @@ class UdpNlbServiceArgs:
     """The UDP service's image URI."""
     health_check_image: pulumi.Input[str]
     """The health-check sidecar's image URI (app/healthcheck)."""
+    s3_prefix_list_id: pulumi.Input[str]
+    """The S3 gateway endpoint's prefix list (PrivateNetwork.s3_prefix_list_id): tasks fetch image
+    layers from S3 through it."""
     vpc_cidr: Optional[pulumi.Input[str]] = None
     """The VPC's block: the default allowed clients of an internal NLB. Default none."""
-    s3_prefix_list_id: Optional[pulumi.Input[str]] = None
-    """The S3 gateway endpoint's prefix list, for pulling image layers. Default none."""
     cluster_arn: Optional[pulumi.Input[str]] = None
     """An existing ECS cluster. Default: a new cluster with Container Insights."""
     udp_port: Optional[int] = None

@@ -47,8 +47,9 @@ class LoadBalancedFargateServiceArgs:
     """The VPC endpoints' security group; the service grants itself HTTPS to it."""
     image: pulumi.Input[str]
     """Container image URI; in private subnets with no NAT, it must be in this account's ECR."""
-    s3_prefix_list_id: Optional[pulumi.Input[str]] = None
-    """The S3 gateway endpoint's prefix list, for pulling image layers. Default none (no S3 egress rule)."""
+    s3_prefix_list_id: pulumi.Input[str]
+    """The S3 gateway endpoint's prefix list (PrivateNetwork.s3_prefix_list_id): tasks fetch image
+    layers from S3 through it."""
     cluster_arn: Optional[pulumi.Input[str]] = None
     """An existing ECS cluster. Default: a new cluster with Container Insights."""
     container_port: Optional[int] = None
