@@ -1,0 +1,46 @@
+"""The recording mocks: realistic answers, loud failures, and what the engine would record."""
+
+import pytest
+
+from fargatelb.mocks import UnknownInvokeError, synthesize
+
+
+def test_an_invoke_the_mocks_do_not_know_fails_loudly() -> None:
+    def program() -> None:
+        from pulumi_aws import ec2
+
+        ec2.get_vpc(default=True)
+
+    with pytest.raises(UnknownInvokeError, match="no answer for invoke 'aws:ec2/getVpc:getVpc'"):
+        synthesize(program)
+
+
+def test_resources_get_aws_shaped_ids_and_arns() -> None:
+    def program() -> None:
+        from pulumi_aws import ec2, lb
+
+        network = ec2.Vpc("v", cidr_block="10.0.0.0/16")
+        ec2.SecurityGroup("g", vpc_id=network.id)
+        lb.TargetGroup("t", port=80, protocol="HTTP", target_type="ip", vpc_id=network.id)
+
+    rec = synthesize(program)
+    assert rec.one("aws:ec2/vpc:Vpc").id.startswith("vpc-")
+    assert rec.one("aws:ec2/securityGroup:SecurityGroup").id.startswith("sg-")
+    tg = rec.one("aws:lb/targetGroup:TargetGroup")
+    assert tg.outputs["arn"].startswith("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/t-")
+    assert rec.one("aws:ec2/securityGroup:SecurityGroup").inputs["vpcId"] == rec.one("aws:ec2/vpc:Vpc").id
+
+
+def test_registrations_keep_parents_and_property_dependencies() -> None:
+    def program() -> None:
+        from pulumi_aws import ec2
+
+        network = ec2.Vpc("v", cidr_block="10.0.0.0/16")
+        ec2.Subnet("s", vpc_id=network.id, cidr_block="10.0.0.0/24")
+
+    rec = synthesize(program)
+    vpc, subnet = rec.one("aws:ec2/vpc:Vpc"), rec.one("aws:ec2/subnet:Subnet")
+    assert subnet.property_dependencies["vpcId"] == [vpc.urn]
+    assert subnet.property_dependencies["cidrBlock"] == []
+    graph = rec.graph()
+    assert graph.refs(graph.by_urn[subnet.urn], "vpcId") == [graph.by_urn[vpc.urn]]
