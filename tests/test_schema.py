@@ -88,3 +88,27 @@ def test_the_package_is_a_source_based_python_plugin() -> None:
     assert plugin["runtime"] == "python"
     entry = (COMPONENTS / "__main__.py").read_text()
     assert "component_provider_host(" in entry and "PROVIDER_COMPONENTS" in entry
+
+
+def test_inputs_from_another_language_reach_the_component_as_the_provider_maps_them() -> None:
+    """`pulumi package add` users send camelCase inputs; the provider maps them to a dict of snake_case
+    values (numbers as floats, nested types as dicts), which the component must accept as its Args."""
+    from fargatelb import LoadBalancedFargateService
+    from fargatelb.mocks import synthesize
+
+    provider = ComponentProvider(list(PROVIDER_COMPONENTS), PACKAGE_NAME)
+    definition = provider._component_defs["LoadBalancedFargateService"]
+    wire_inputs = {
+        "vpcId": "vpc-1", "publicSubnetIds": ["subnet-a", "subnet-b"], "privateSubnetIds": ["subnet-c", "subnet-d"],
+        "endpointSecurityGroupId": "sg-e", "s3PrefixListId": "pl-1",
+        "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1",
+        "containerPort": 8080.0, "scaling": {"minCount": 2.0, "maxCount": 4.0, "cpuTarget": 60.0},
+    }  # fmt: skip
+    mapped = provider.map_inputs(wire_inputs, definition)
+
+    rec = synthesize(lambda: LoadBalancedFargateService("web", mapped))  # type: ignore[arg-type]
+    assert int(rec.one("aws:lb/targetGroup:TargetGroup").inputs["port"]) == 8080
+    target = rec.one("aws:appautoscaling/target:Target").inputs
+    assert (int(target["minCapacity"]), int(target["maxCapacity"])) == (2, 4)
+    policy = rec.one("aws:appautoscaling/policy:Policy").inputs
+    assert int(policy["targetTrackingScalingPolicyConfiguration"]["targetValue"]) == 60
