@@ -14,7 +14,7 @@ from fargatelb import (
     UdpNlbService,
     UdpNlbServiceArgs,
 )
-from images import ecr_image
+from images import ecr_image, with_health_check
 from stack_config import load
 
 config = load()  # everything validated before the first resource
@@ -35,25 +35,29 @@ pulumi.export("availabilityZones", network.availability_zones)
 
 if config.web is not None:
     web_args = dict(config.web)
-    web_image = web_args.pop("image", None) or ecr_image("web", config.images.platform)
+    if "image" not in web_args:
+        built = ecr_image("web", config.images.platform)
+        web_args |= {"image": built.uri, "container": with_health_check(web_args.get("container"), built)}
     web = LoadBalancedFargateService(
         "web",
-        LoadBalancedFargateServiceArgs(**wiring, **web_args, image=web_image, internet_egress=nat),
+        LoadBalancedFargateServiceArgs(**wiring, **web_args, internet_egress=nat),
     )
     pulumi.export("url", web.url)
 
 if config.udp is not None:
     udp_args = dict(config.udp)
-    udp_image = udp_args.pop("image", None) or ecr_image("udp", config.images.platform)
-    sidecar_image = udp_args.pop("health_check_image", None) or ecr_image("healthcheck", config.images.platform)
+    if "image" not in udp_args:
+        built = ecr_image("udp", config.images.platform)
+        udp_args |= {"image": built.uri, "container": with_health_check(udp_args.get("container"), built)}
+    if "health_check_image" not in udp_args:
+        built = ecr_image("healthcheck", config.images.platform)
+        udp_args |= {"health_check_image": built.uri, "sidecar": with_health_check(udp_args.get("sidecar"), built)}
     udp = UdpNlbService(
         "udp",
         UdpNlbServiceArgs(
             **wiring,
             **udp_args,
             vpc_cidr=network.vpc_cidr,
-            image=udp_image,
-            health_check_image=sidecar_image,
             internet_egress=nat,
         ),
     )

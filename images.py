@@ -1,19 +1,30 @@
 """Build an app/<name> image and push it to its own ECR repository (awsx), during `pulumi up`.
 
-Creates an `awsx.ecr.Repository` (scan on push, immutable tags, a lifecycle policy keeping the last
-images) and an `awsx.ecr.Image` built from `app/<name>` for the stack's platform. Needs Docker where
-`pulumi up` runs; offline synthesis records the build without running it.
+Creates an `awsx.ecr.Repository` (scan on push, immutable tags) and an `awsx.ecr.Image` built from
+`app/<name>` for the stack's platform. Needs Docker where `pulumi up` runs; offline synthesis records
+the build without running it. The app's `healthcheck.json` (kept equal to its Dockerfile HEALTHCHECK
+by the app tests) becomes the container's ECS health check, since ECS ignores HEALTHCHECK.
 """
 
+import dataclasses
+import json
 from pathlib import Path
 
 import pulumi
 import pulumi_awsx as awsx
 
+from fargatelb import ContainerArgs
+
 APP_DIR = Path(__file__).parent / "app"
 
 
-def ecr_image(name: str, platform: str) -> pulumi.Output[str]:
+@dataclasses.dataclass(frozen=True)
+class AppImage:
+    uri: pulumi.Output[str]
+    health_check_command: list[str]
+
+
+def ecr_image(name: str, platform: str) -> AppImage:
     context = APP_DIR / name
     if not (context / "Dockerfile").is_file():
         raise pulumi.RunError(f"app/{name}/Dockerfile is missing: can't build the {name} image")
@@ -29,4 +40,13 @@ def ecr_image(name: str, platform: str) -> pulumi.Output[str]:
         context=str(context),
         platform=platform,
     )
-    return image.image_uri
+    health = json.loads((context / "healthcheck.json").read_text())
+    return AppImage(uri=image.image_uri, health_check_command=list(health["command"]))
+
+
+def with_health_check(configured: ContainerArgs | None, built: AppImage) -> ContainerArgs:
+    """The stack's container settings, with the built app's health check unless the stack sets one."""
+    container = configured or ContainerArgs()
+    if container.health_check_command is not None:
+        return container
+    return dataclasses.replace(container, health_check_command=built.health_check_command)

@@ -108,3 +108,21 @@ def test_a_changed_container_port_in_the_stack_file_moves_every_place_together(d
     config["fargate-lb:web"] = json.dumps({**web, "containerPort": 9090})
     moved = eight_places(synthesize_stack("dev", config))
     assert moved == dict.fromkeys(moved, 9090), moved
+
+
+def test_built_apps_get_their_healthcheck_json_as_the_ecs_container_health_check(dev: Recording) -> None:
+    root = Path(__file__).resolve().parent.parent
+    expected = {
+        "app": json.loads((root / "app/web/healthcheck.json").read_text())["command"],
+        "udp": json.loads((root / "app/udp/healthcheck.json").read_text())["command"],
+        "healthcheck": json.loads((root / "app/healthcheck/healthcheck.json").read_text())["command"],
+    }
+    containers = {
+        c["name"]: c
+        for task in dev.of_type("aws:ecs/taskDefinition:TaskDefinition")
+        for c in json.loads(task.inputs["containerDefinitions"])
+    }
+    assert set(containers) == set(expected)
+    for name, command in expected.items():
+        assert containers[name]["healthCheck"]["command"] == command, f"{name} lost its health check"
+        assert containers[name]["user"] not in ("0", "root") and not containers[name]["user"].startswith("0:")

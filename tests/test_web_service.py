@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fargatelb import (
+    ContainerArgs,
     HealthCheckArgs,
     InvalidArgument,
     LoadBalancedFargateService,
@@ -618,6 +619,15 @@ BAD_ARGS = [
         "looks like a credential",
         id="secret-env",
     ),
+    pytest.param({"container": ContainerArgs(user="0")}, "container.user", "must not be root", id="root-user"),
+    pytest.param({"container": ContainerArgs(user="0:0")}, "container.user", "must not be root", id="root-uid-gid"),
+    pytest.param({"container": ContainerArgs(user="www")}, "container.user", "numeric uid", id="named-user"),
+    pytest.param(
+        {"container": ContainerArgs(health_check_command=["curl", "localhost"])},
+        "container.health_check_command",
+        "must start with 'CMD' or 'CMD-SHELL'",
+        id="health-command",
+    ),
     pytest.param(
         {"health_check": HealthCheckArgs(interval=10, timeout=10)},
         "health_check.timeout",
@@ -653,3 +663,18 @@ def test_a_20_character_name_is_accepted(synth) -> None:
         lambda: LoadBalancedFargateService("w" * 20, LoadBalancedFargateServiceArgs(**LITERAL_WIRING, image=IMAGE))
     )
     assert rec.one(ALB, f"{'w' * 20}-alb"), "a 20-character name must build its ALB"
+
+
+def test_the_container_user_and_health_check_reach_the_task_definition(synth) -> None:
+    command = ["CMD", "python", "/app/healthcheck.py"]
+    rec = synth(
+        lambda: LoadBalancedFargateService(
+            "web",
+            LoadBalancedFargateServiceArgs(
+                **LITERAL_WIRING, image=IMAGE, container=ContainerArgs(user="2000:2000", health_check_command=command)
+            ),
+        )
+    )
+    (container,) = json.loads(rec.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])
+    assert container["user"] == "2000:2000"
+    assert container["healthCheck"]["command"] == command

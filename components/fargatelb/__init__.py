@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ._args import InvalidArgument
 
 if TYPE_CHECKING:
-    from .fargate import HealthCheckArgs, ScalingArgs
+    from .fargate import ContainerArgs, HealthCheckArgs, ScalingArgs
     from .network import NatStrategy, PrivateNetwork, PrivateNetworkArgs
     from .udp import UdpNlbService, UdpNlbServiceArgs
     from .web import LoadBalancedFargateService, LoadBalancedFargateServiceArgs
@@ -25,6 +25,7 @@ PACKAGE_NAME = "fargatelb"
 """The Pulumi package name: type tokens are `fargatelb:index:<Component>`."""
 
 _EXPORTS = {
+    "ContainerArgs": ".fargate",
     "HealthCheckArgs": ".fargate",
     "ScalingArgs": ".fargate",
     "NatStrategy": ".network",
@@ -51,6 +52,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "PACKAGE_NAME",
     "PROVIDER_COMPONENTS",
+    "ContainerArgs",
     "HealthCheckArgs",
     "InvalidArgument",
     "LoadBalancedFargateService",

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, vpc
 
-from .fargate import SCRATCH_VOLUME, Scaling, container_definition
+from .fargate import DEFAULT_USER, SCRATCH_VOLUME, Scaling, container_definition
 from .network import HTTPS, allow_endpoint_access
 
 EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -46,7 +46,7 @@ class ContainerSpec:
     port_mappings: list[tuple[int, str]]
     environment: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
-    user: str = "1000"
+    user: str = DEFAULT_USER
     depends_on: list[str] = field(default_factory=list)
     health_command: list[str] | None = None
 

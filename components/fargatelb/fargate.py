@@ -108,6 +108,43 @@ def resolve_scaling(owner: str, args: ScalingArgs | None) -> Scaling:
 
 
 @dataclass
+class ContainerArgs:
+    """How one container runs."""
+
+    user: Optional[str] = None
+    """Numeric `uid[:gid]` the process runs as; root (0) is refused (Security Hub ECS.20). Default `10001`."""
+    health_check_command: Optional[list[str]] = None
+    """ECS container health check, e.g. `["CMD", "python", "/app/healthcheck.py"]` (ECS ignores a
+    Dockerfile HEALTHCHECK). Default none."""
+
+
+@dataclass(frozen=True)
+class Container:
+    user: str
+    health_check_command: list[str] | None
+
+
+DEFAULT_USER = "10001"
+_USER = re.compile(r"^(\d+)(?::(\d+))?$")
+
+
+def resolve_container(owner: str, field: str, args: ContainerArgs | None) -> Container:
+    a = args or ContainerArgs()
+    user = a.user if a.user is not None else DEFAULT_USER
+    match = _USER.match(user)
+    if not match:
+        raise InvalidArgument(owner, f"{field}.user", f"must be a numeric uid or uid:gid like '10001', got {user!r}")
+    if int(match.group(1)) == 0:
+        raise InvalidArgument(owner, f"{field}.user", "must not be root (uid 0): Security Hub ECS.20")
+    command = a.health_check_command
+    if command is not None and (not command or command[0] not in ("CMD", "CMD-SHELL")):
+        raise InvalidArgument(
+            owner, f"{field}.health_check_command", f"must start with 'CMD' or 'CMD-SHELL', got {command!r}"
+        )
+    return Container(user, list(command) if command else None)
+
+
+@dataclass
 class HealthCheckArgs:
     """How the load balancer decides a task is healthy."""
 
@@ -205,7 +242,7 @@ def container_definition(
     stream_prefix: str,
     environment: dict[str, str] | None = None,
     secrets: dict[str, str] | None = None,
-    user: str = "1000",
+    user: str = DEFAULT_USER,
     depends_on: list[str] | None = None,
     health_command: list[str] | None = None,
     stop_timeout: int = 30,

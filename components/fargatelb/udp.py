@@ -18,6 +18,8 @@ from ._args import InvalidArgument, check_choice, check_int, check_port, check_r
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .fargate import (
     CPU_ARCHITECTURES,
+    Container,
+    ContainerArgs,
     HealthCheck,
     HealthCheckArgs,
     Scaling,
@@ -25,6 +27,7 @@ from .fargate import (
     check_component_name,
     check_environment,
     check_fargate_size,
+    resolve_container,
     resolve_health_check,
     resolve_scaling,
 )
@@ -70,6 +73,10 @@ class UdpNlbServiceArgs:
     """Fargate CPU units for the task (both containers). Default 256."""
     memory: Optional[int] = None
     """Memory (MiB) for the task, a value Fargate allows for the CPU. Default 512."""
+    container: Optional[ContainerArgs] = None
+    """The UDP container's user and ECS health check. Default: uid 10001, no container health check."""
+    sidecar: Optional[ContainerArgs] = None
+    """The health-check sidecar's user and ECS health check. Default: uid 10001, none."""
     environment: Optional[dict[str, str]] = None
     """Plain environment variables for the UDP container. Default none."""
     secrets: Optional[dict[str, str]] = None
@@ -101,6 +108,8 @@ class UdpSettings:
     cross_zone: bool
     cpu: int
     memory: int
+    container: Container
+    sidecar: Container
     environment: dict[str, str]
     secrets: dict[str, str]
     scaling: Scaling
@@ -153,6 +162,8 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
         cross_zone=True if args.cross_zone_load_balancing is None else bool(args.cross_zone_load_balancing),
         cpu=cpu,
         memory=memory,
+        container=resolve_container(OWNER, "container", args.container),
+        sidecar=resolve_container(OWNER, "sidecar", args.sidecar),
         environment=check_environment(OWNER, args.environment),
         secrets=dict(args.secrets or {}),
         scaling=resolve_scaling(OWNER, args.scaling),
@@ -280,6 +291,8 @@ class UdpNlbService(pulumi.ComponentResource):
                         port_mappings=[(s.udp_port, "udp")],
                         environment={**s.environment, "UDP_PORT": str(s.udp_port)},
                         secrets=s.secrets,
+                        user=s.container.user,
+                        health_command=s.container.health_check_command,
                     ),
                     ContainerSpec(
                         name=SIDECAR_CONTAINER,
@@ -287,6 +300,8 @@ class UdpNlbService(pulumi.ComponentResource):
                         port_mappings=[(s.health.port, "tcp")],
                         environment=sidecar_env,
                         depends_on=[UDP_CONTAINER],
+                        user=s.sidecar.user,
+                        health_command=s.sidecar.health_check_command,
                     ),
                 ],
                 cpu=s.cpu,

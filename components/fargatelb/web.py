@@ -19,6 +19,8 @@ from ._args import InvalidArgument, check_choice, check_int, check_port, check_r
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .fargate import (
     CPU_ARCHITECTURES,
+    Container,
+    ContainerArgs,
     HealthCheck,
     HealthCheckArgs,
     Scaling,
@@ -26,6 +28,7 @@ from .fargate import (
     check_component_name,
     check_environment,
     check_fargate_size,
+    resolve_container,
     resolve_health_check,
     resolve_scaling,
 )
@@ -59,6 +62,8 @@ class LoadBalancedFargateServiceArgs:
     """Fargate CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. Default 256."""
     memory: Optional[int] = None
     """Memory (MiB), a value Fargate allows for the CPU. Default 512."""
+    container: Optional[ContainerArgs] = None
+    """The container's user and ECS health check. Default: uid 10001, no container health check."""
     environment: Optional[dict[str, str]] = None
     """Plain environment variables; credential-like names are refused (use `secrets`). Default none."""
     secrets: Optional[dict[str, str]] = None
@@ -109,6 +114,7 @@ class WebSettings:
     https: bool
     cpu: int
     memory: int
+    container: Container
     environment: dict[str, str]
     secrets: dict[str, str]
     health: HealthCheck
@@ -164,6 +170,7 @@ def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSett
         https=https,
         cpu=cpu,
         memory=memory,
+        container=resolve_container(OWNER, "container", args.container),
         environment=check_environment(OWNER, args.environment),
         secrets=dict(args.secrets or {}),
         health=health,
@@ -371,6 +378,8 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
                         port_mappings=[(port, "tcp") for port in dict.fromkeys([s.container_port, s.health.port])],
                         environment={**s.environment, "PORT": str(s.container_port)},
                         secrets=s.secrets,
+                        user=s.container.user,
+                        health_command=s.container.health_check_command,
                     )
                 ],
                 cpu=s.cpu,
