@@ -1,6 +1,7 @@
 """The multi-language schema, inferred offline by the SDK's analyzer (no CLI), as `pulumi package add` would."""
 
 import dataclasses
+import inspect
 import json
 from pathlib import Path
 from typing import Any, Optional
@@ -25,7 +26,7 @@ def schema() -> dict[str, Any]:
 
 
 def args_class(component: type) -> type:
-    return component.__init__.__annotations__["args"]
+    return inspect.get_annotations(component.__init__)["args"]  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("component", PROVIDER_COMPONENTS, ids=lambda c: c.__name__)
