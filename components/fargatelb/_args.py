@@ -41,6 +41,11 @@ def snake(camel_case: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", camel_case).lower()
 
 
+def default(value: T | None, fallback: T) -> T:
+    """The argument, or its default when unset (None): falsy values like 0 or [] are kept."""
+    return fallback if value is None else value
+
+
 def check_int(owner: str, field: str, value: int, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgument(owner, field, f"must be an integer from {low} to {high}, got {value!r}")

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, vpc
 
-from .fargate import DEFAULT_USER, SCRATCH_VOLUME, Scaling, container_definition
+from .fargate import DEFAULT_USER, SCRATCH_VOLUME, Scaling, TaskSettings, container_definition
 from .network import HTTPS, allow_endpoint_access
 
 EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -59,15 +59,7 @@ class ServiceSpec:
     s3_prefix_list_id: pulumi.Input[str]
     cluster_arn: pulumi.Input[str] | None
     containers: list[ContainerSpec]
-    cpu: int
-    memory: int
-    scaling: Scaling
-    grace_period: int
-    log_retention_days: int
-    encrypt_logs: bool
-    internet_egress: bool
-    cpu_architecture: str
-    tags: dict[str, str]
+    task: TaskSettings
 
 
 @dataclass
@@ -94,7 +86,7 @@ def build_fargate_service(
     region = aws.get_region(opts=invoke).region
 
     def tags(role: str) -> dict[str, str]:
-        return {**spec.tags, "Name": f"{name}-{role}"}
+        return {**spec.task.tags, "Name": f"{name}-{role}"}
 
     if spec.cluster_arn is None:
         cluster = ecs.Cluster(
@@ -109,10 +101,10 @@ def build_fargate_service(
         cluster_arn = spec.cluster_arn
         cluster_name = pulumi.Output.from_input(spec.cluster_arn).apply(lambda arn: arn.split("/")[-1])
 
-    kms_key_id = _log_key(name, region, tags, child, invoke).arn if spec.encrypt_logs else None
+    kms_key_id = _log_key(name, region, tags, child, invoke).arn if spec.task.encrypt_logs else None
     log_group = cloudwatch.LogGroup(
         f"{name}-logs",
-        retention_in_days=spec.log_retention_days,
+        retention_in_days=spec.task.log_retention_days,
         kms_key_id=kms_key_id,
         tags=tags("logs"),
         opts=child,
@@ -169,13 +161,13 @@ def build_fargate_service(
         family=f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
         network_mode="awsvpc",  # Security Hub ECS.17; also what lets a target group register task IPs
         requires_compatibilities=["FARGATE"],
-        cpu=str(spec.cpu),
-        memory=str(spec.memory),
+        cpu=str(spec.task.cpu),
+        memory=str(spec.task.memory),
         execution_role_arn=execution_role.arn,
         task_role_arn=task_role.arn,
         container_definitions=pulumi.Output.all(log_group.name, *[c.image for c in spec.containers]).apply(definitions),
         volumes=[{"name": SCRATCH_VOLUME}],
-        runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": spec.cpu_architecture},
+        runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": spec.task.cpu_architecture},
         tags=tags("task"),
         opts=child,
     )
@@ -237,7 +229,7 @@ def build_fargate_service(
         tags=tags("task-out-s3"),
         opts=child,
     )
-    if spec.internet_egress:
+    if spec.task.internet_egress:
         vpc.SecurityGroupEgressRule(
             f"{name}-task-out-internet",
             security_group_id=task_sg.id,
@@ -257,7 +249,7 @@ def build_fargate_service(
         task_definition=task_definition.arn,
         launch_type="FARGATE",
         platform_version="LATEST",  # Security Hub ECS.10
-        desired_count=spec.scaling.min_count,
+        desired_count=spec.task.scaling.min_count,
         network_configuration={
             "subnets": spec.subnet_ids,
             "security_groups": [task_sg.id],
@@ -266,7 +258,7 @@ def build_fargate_service(
         load_balancers=[
             {"target_group_arn": target_group_arn, "container_name": container_name, "container_port": container_port}
         ],
-        health_check_grace_period_seconds=spec.grace_period,
+        health_check_grace_period_seconds=spec.task.grace_period,
         deployment_circuit_breaker={"enable": True, "rollback": True},
         deployment_minimum_healthy_percent=100,
         deployment_maximum_percent=200,
@@ -284,7 +276,7 @@ def build_fargate_service(
         ),
     )
 
-    _autoscaling(name, spec.scaling, cluster_name, service, child)
+    _autoscaling(name, spec.task.scaling, cluster_name, service, child)
     return FargateParts(cluster_name=cluster_name, service=service, task_security_group=task_sg, log_group=log_group)
 
 

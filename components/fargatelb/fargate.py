@@ -6,9 +6,9 @@ types with their validation, and the container definition builder, each testable
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
 
-from ._args import InvalidArgument, check_int
+from ._args import InvalidArgument, check_choice, check_int, check_retention, default
 
 # Fargate's CPU units → allowed memory (MiB), as AWS documents them.
 FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
@@ -90,20 +90,16 @@ class Scaling:
 
 def resolve_scaling(owner: str, args: ScalingArgs | None) -> Scaling:
     a = args or ScalingArgs()
-    min_count = check_int(owner, "scaling.min_count", a.min_count if a.min_count is not None else 1, 0, 1000)
-    max_count = check_int(owner, "scaling.max_count", a.max_count if a.max_count is not None else 3, 1, 1000)
+    min_count = check_int(owner, "scaling.min_count", default(a.min_count, 1), 0, 1000)
+    max_count = check_int(owner, "scaling.max_count", default(a.max_count, 3), 1, 1000)
     if min_count > max_count:
         raise InvalidArgument(
             owner, "scaling.min_count", f"({min_count}) must not exceed scaling.max_count ({max_count})"
         )
-    cpu = check_int(owner, "scaling.cpu_target", a.cpu_target if a.cpu_target is not None else 50, 1, 100)
+    cpu = check_int(owner, "scaling.cpu_target", default(a.cpu_target, 50), 1, 100)
     memory = None if a.memory_target is None else check_int(owner, "scaling.memory_target", a.memory_target, 1, 100)
-    out = check_int(
-        owner, "scaling.scale_out_cooldown", a.scale_out_cooldown if a.scale_out_cooldown is not None else 60, 0, 3600
-    )
-    in_ = check_int(
-        owner, "scaling.scale_in_cooldown", a.scale_in_cooldown if a.scale_in_cooldown is not None else 300, 0, 3600
-    )
+    out = check_int(owner, "scaling.scale_out_cooldown", default(a.scale_out_cooldown, 60), 0, 3600)
+    in_ = check_int(owner, "scaling.scale_in_cooldown", default(a.scale_in_cooldown, 300), 0, 3600)
     return Scaling(min_count, max_count, cpu, memory, out, in_)
 
 
@@ -130,7 +126,7 @@ _USER = re.compile(r"^(\d+)(?::(\d+))?$")
 
 def resolve_container(owner: str, field: str, args: ContainerArgs | None) -> Container:
     a = args or ContainerArgs()
-    user = a.user if a.user is not None else DEFAULT_USER
+    user = default(a.user, DEFAULT_USER)
     match = _USER.match(user)
     if not match:
         raise InvalidArgument(owner, f"{field}.user", f"must be a numeric uid or uid:gid like '10001', got {user!r}")
@@ -206,23 +202,21 @@ def resolve_health_check(
     if protocol not in protocols:
         allowed = ", ".join(protocols)
         raise InvalidArgument(owner, "health_check.protocol", f"must be one of {allowed}, got {a.protocol!r}")
-    path = a.path if a.path is not None else default_path
+    path = default(a.path, default_path)
     if not path.startswith("/"):
         raise InvalidArgument(owner, "health_check.path", f"must start with '/', got {path!r}")
-    port = check_int(owner, "health_check.port", a.port if a.port is not None else default_port, 1, 65535)
-    interval = check_int(owner, "health_check.interval", a.interval if a.interval is not None else 10, 5, 300)
-    timeout = check_int(owner, "health_check.timeout", a.timeout if a.timeout is not None else 5, 2, 120)
+    port = check_int(owner, "health_check.port", default(a.port, default_port), 1, 65535)
+    interval = check_int(owner, "health_check.interval", default(a.interval, 10), 5, 300)
+    timeout = check_int(owner, "health_check.timeout", default(a.timeout, 5), 2, 120)
     if timeout >= interval:
         raise InvalidArgument(
             owner, "health_check.timeout", f"({timeout}) must be less than health_check.interval ({interval})"
         )
-    healthy = check_int(
-        owner, "health_check.healthy_threshold", a.healthy_threshold if a.healthy_threshold is not None else 2, 2, 10
-    )
+    healthy = check_int(owner, "health_check.healthy_threshold", default(a.healthy_threshold, 2), 2, 10)
     unhealthy = check_int(
         owner,
         "health_check.unhealthy_threshold",
-        a.unhealthy_threshold if a.unhealthy_threshold is not None else 3,
+        default(a.unhealthy_threshold, 3),
         2,
         10,
     )
@@ -303,3 +297,62 @@ def check_environment(owner: str, environment: dict[str, str] | None) -> dict[st
                 "so it never appears in the task definition (Security Hub ECS.8)",
             )
     return env
+
+
+class TaskArgs(Protocol):
+    """The Args fields both load-balanced services share (each Args class declares them itself,
+    because the schema analyzer reads a field's docstring only from its own class)."""
+
+    cpu: Optional[int]
+    memory: Optional[int]
+    environment: Optional[dict[str, str]]
+    secrets: Optional[dict[str, str]]
+    scaling: Optional[ScalingArgs]
+    deregistration_delay: Optional[int]
+    health_check_grace_period: Optional[int]
+    log_retention_days: Optional[int]
+    encrypt_logs: Optional[bool]
+    internet_egress: Optional[bool]
+    cpu_architecture: Optional[str]
+    tags: Optional[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """The validated, defaulted task and service settings both components share."""
+
+    cpu: int
+    memory: int
+    environment: dict[str, str]
+    secrets: dict[str, str]
+    scaling: Scaling
+    deregistration_delay: int
+    grace_period: int
+    log_retention_days: int
+    encrypt_logs: bool
+    internet_egress: bool
+    cpu_architecture: str
+    tags: dict[str, str]
+
+
+def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
+    cpu, memory = check_fargate_size(owner, default(args.cpu, 256), default(args.memory, 512))
+    return TaskSettings(
+        cpu=cpu,
+        memory=memory,
+        environment=check_environment(owner, args.environment),
+        secrets=dict(args.secrets or {}),
+        scaling=resolve_scaling(owner, args.scaling),
+        # 30 s, not AWS's 300 s: a rollout shouldn't wait five minutes per batch of tasks.
+        deregistration_delay=check_int(owner, "deregistration_delay", default(args.deregistration_delay, 30), 0, 3600),
+        grace_period=check_int(
+            owner, "health_check_grace_period", default(args.health_check_grace_period, 60), 0, 2_147_483_647
+        ),
+        log_retention_days=check_retention(owner, "log_retention_days", default(args.log_retention_days, 30)),
+        encrypt_logs=bool(args.encrypt_logs),
+        internet_egress=bool(args.internet_egress),
+        cpu_architecture=check_choice(
+            owner, "cpu_architecture", default(args.cpu_architecture, "X86_64"), CPU_ARCHITECTURES
+        ),
+        tags=dict(args.tags or {}),
+    )

@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import cloudwatch, ec2, iam, vpc
 
-from ._args import InvalidArgument, check_choice, check_int, check_retention, coerce_args
+from ._args import InvalidArgument, check_choice, check_int, check_retention, coerce_args, default
 from .cidr import MAX_ZONES, plan_subnets
 
 # Interface endpoints every Fargate task in a private subnet needs: the registry API, the image
@@ -78,13 +78,13 @@ class _Settings:
 def resolve_network_args(args: PrivateNetworkArgs) -> _Settings:
     """Validate, then apply defaults. Pure: the stack-config layer calls it too."""
     owner = "PrivateNetworkArgs"
-    az_count = check_int(owner, "az_count", args.az_count if args.az_count is not None else 2, 1, MAX_ZONES)
+    az_count = check_int(owner, "az_count", default(args.az_count, 2), 1, MAX_ZONES)
     cidr_block = args.cidr_block or "10.0.0.0/16"
     try:
         plan_subnets(cidr_block, az_count)
     except ValueError as exc:
         raise InvalidArgument(owner, "cidr_block", str(exc)) from None
-    nat = args.nat_strategy if args.nat_strategy is not None else NatStrategy.NONE
+    nat = default(args.nat_strategy, NatStrategy.NONE)
     nat = NatStrategy(check_choice(owner, "nat_strategy", nat, list(NatStrategy)))
     extra = list(args.extra_interface_endpoints or [])
     for i, svc in enumerate(extra):
@@ -100,7 +100,7 @@ def resolve_network_args(args: PrivateNetworkArgs) -> _Settings:
     retention = check_retention(
         owner,
         "flow_log_retention_days",
-        args.flow_log_retention_days if args.flow_log_retention_days is not None else 90,
+        default(args.flow_log_retention_days, 90),
     )
     return _Settings(
         cidr_block=cidr_block,

@@ -14,22 +14,19 @@ from typing import Optional
 import pulumi
 from pulumi_aws import ec2, lb
 
-from ._args import InvalidArgument, check_choice, check_int, check_port, check_retention, coerce_args
+from ._args import InvalidArgument, check_port, coerce_args, default
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .fargate import (
-    CPU_ARCHITECTURES,
     Container,
     ContainerArgs,
     HealthCheck,
     HealthCheckArgs,
-    Scaling,
     ScalingArgs,
+    TaskSettings,
     check_component_name,
-    check_environment,
-    check_fargate_size,
     resolve_container,
     resolve_health_check,
-    resolve_scaling,
+    resolve_task,
 )
 from .web import check_cidrs, client_ingress
 
@@ -106,26 +103,15 @@ class UdpSettings:
     internal: bool
     allowed_cidrs: tuple[str, ...] | None  # None: the VPC's block, known only at deploy time
     cross_zone: bool
-    cpu: int
-    memory: int
+    task: TaskSettings
     container: Container
     sidecar: Container
-    environment: dict[str, str]
-    secrets: dict[str, str]
-    scaling: Scaling
-    deregistration_delay: int
-    grace_period: int
-    log_retention_days: int
-    encrypt_logs: bool
-    internet_egress: bool
-    cpu_architecture: str
-    tags: dict[str, str]
 
 
 def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
     """Validate, then default. Pure: the stack-config layer calls it too."""
     check_component_name(OWNER, name)
-    udp_port = check_port(OWNER, "udp_port", args.udp_port if args.udp_port is not None else 1234)
+    udp_port = check_port(OWNER, "udp_port", default(args.udp_port, 1234))
     health = resolve_health_check(
         OWNER, args.health_check, default_path="/healthz", default_port=8080, protocols=("HTTP", "TCP")
     )
@@ -138,7 +124,7 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
             f"({health.port}) must differ from udp_port: the NLB checks over {health.protocol}, which only "
             "the health-check sidecar serves, on its own TCP port",
         )
-    internal = True if args.internal is None else bool(args.internal)
+    internal = bool(default(args.internal, True))
     if args.allowed_cidrs is not None:
         cidrs: tuple[str, ...] | None = check_cidrs(OWNER, "allowed_cidrs", args.allowed_cidrs)
     elif not internal:
@@ -151,48 +137,15 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
         )
     else:
         cidrs = None
-    cpu, memory = check_fargate_size(
-        OWNER, args.cpu if args.cpu is not None else 256, args.memory if args.memory is not None else 512
-    )
     return UdpSettings(
         udp_port=udp_port,
         health=health,
         internal=internal,
         allowed_cidrs=cidrs,
-        cross_zone=True if args.cross_zone_load_balancing is None else bool(args.cross_zone_load_balancing),
-        cpu=cpu,
-        memory=memory,
+        cross_zone=bool(default(args.cross_zone_load_balancing, True)),
+        task=resolve_task(OWNER, args),
         container=resolve_container(OWNER, "container", args.container),
         sidecar=resolve_container(OWNER, "sidecar", args.sidecar),
-        environment=check_environment(OWNER, args.environment),
-        secrets=dict(args.secrets or {}),
-        scaling=resolve_scaling(OWNER, args.scaling),
-        deregistration_delay=check_int(
-            OWNER,
-            "deregistration_delay",
-            args.deregistration_delay if args.deregistration_delay is not None else 30,
-            0,
-            3600,
-        ),
-        grace_period=check_int(
-            OWNER,
-            "health_check_grace_period",
-            args.health_check_grace_period if args.health_check_grace_period is not None else 60,
-            0,
-            2_147_483_647,
-        ),
-        log_retention_days=check_retention(
-            OWNER, "log_retention_days", args.log_retention_days if args.log_retention_days is not None else 30
-        ),
-        encrypt_logs=bool(args.encrypt_logs),
-        internet_egress=bool(args.internet_egress),
-        cpu_architecture=check_choice(
-            OWNER,
-            "cpu_architecture",
-            args.cpu_architecture if args.cpu_architecture is not None else "X86_64",
-            CPU_ARCHITECTURES,
-        ),
-        tags=dict(args.tags or {}),
     )
 
 
@@ -223,7 +176,7 @@ class UdpNlbService(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         def tags(role: str) -> dict[str, str]:
-            return {**s.tags, "Name": f"{name}-{role}"}
+            return {**s.task.tags, "Name": f"{name}-{role}"}
 
         nlb_sg = ec2.SecurityGroup(
             f"{name}-nlb-sg",
@@ -233,7 +186,7 @@ class UdpNlbService(pulumi.ComponentResource):
             opts=child,
         )
         clients: tuple[pulumi.Input[str], ...] = s.allowed_cidrs or (args.vpc_cidr,)  # type: ignore[assignment]
-        client_ingress(name, nlb_sg, clients, [("udp", s.udp_port)], s.tags, child)
+        client_ingress(name, nlb_sg, clients, [("udp", s.udp_port)], s.task.tags, child)
 
         nlb = lb.LoadBalancer(
             f"{name}-nlb",
@@ -252,7 +205,7 @@ class UdpNlbService(pulumi.ComponentResource):
             protocol="UDP",
             port=s.udp_port,
             vpc_id=args.vpc_id,
-            deregistration_delay=s.deregistration_delay,
+            deregistration_delay=s.task.deregistration_delay,
             # UDP can't be health-checked: probe the sidecar, which answers for the UDP service.
             health_check=lb.TargetGroupHealthCheckArgs(**s.health.target_group_args(s.udp_port)),
             tags=tags("tg"),
@@ -289,8 +242,8 @@ class UdpNlbService(pulumi.ComponentResource):
                         name=UDP_CONTAINER,
                         image=args.image,
                         port_mappings=[(s.udp_port, "udp")],
-                        environment={**s.environment, "UDP_PORT": str(s.udp_port)},
-                        secrets=s.secrets,
+                        environment={**s.task.environment, "UDP_PORT": str(s.udp_port)},
+                        secrets=s.task.secrets,
                         user=s.container.user,
                         health_command=s.container.health_check_command,
                     ),
@@ -304,15 +257,7 @@ class UdpNlbService(pulumi.ComponentResource):
                         health_command=s.sidecar.health_check_command,
                     ),
                 ],
-                cpu=s.cpu,
-                memory=s.memory,
-                scaling=s.scaling,
-                grace_period=s.grace_period,
-                log_retention_days=s.log_retention_days,
-                encrypt_logs=s.encrypt_logs,
-                internet_egress=s.internet_egress,
-                cpu_architecture=s.cpu_architecture,
-                tags=s.tags,
+                task=s.task,
             ),
             lb_security_group=nlb_sg,
             hops=[

@@ -15,22 +15,19 @@ from typing import Optional
 import pulumi
 from pulumi_aws import ec2, lb, vpc
 
-from ._args import InvalidArgument, check_choice, check_int, check_port, check_retention, coerce_args
+from ._args import InvalidArgument, check_int, check_port, coerce_args, default
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .fargate import (
-    CPU_ARCHITECTURES,
     Container,
     ContainerArgs,
     HealthCheck,
     HealthCheckArgs,
-    Scaling,
     ScalingArgs,
+    TaskSettings,
     check_component_name,
-    check_environment,
-    check_fargate_size,
     resolve_container,
     resolve_health_check,
-    resolve_scaling,
+    resolve_task,
 )
 
 # TLS 1.3 with TLS 1.2 fallback: Security Hub ELB.17's recommended policy.
@@ -112,25 +109,14 @@ class WebSettings:
     listener_port: int
     https_port: int
     https: bool
-    cpu: int
-    memory: int
+    task: TaskSettings
     container: Container
-    environment: dict[str, str]
-    secrets: dict[str, str]
     health: HealthCheck
-    scaling: Scaling
     allowed_cidrs: tuple[str, ...]
     internal: bool
-    deregistration_delay: int
-    grace_period: int
     deletion_protection: bool
     access_logs: bool
     access_log_expiry_days: int
-    log_retention_days: int
-    encrypt_logs: bool
-    internet_egress: bool
-    cpu_architecture: str
-    tags: dict[str, str]
 
 
 def check_cidrs(owner: str, field: str, cidrs: list[str]) -> tuple[str, ...]:
@@ -149,71 +135,31 @@ def check_cidrs(owner: str, field: str, cidrs: list[str]) -> tuple[str, ...]:
 def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSettings:
     """Validate, then default. Pure: the stack-config layer calls it too."""
     check_component_name(OWNER, name)
-    container_port = check_port(OWNER, "container_port", args.container_port if args.container_port is not None else 80)
-    listener_port = check_port(OWNER, "listener_port", args.listener_port if args.listener_port is not None else 80)
-    https_port = check_port(OWNER, "https_port", args.https_port if args.https_port is not None else 443)
+    container_port = check_port(OWNER, "container_port", default(args.container_port, 80))
+    listener_port = check_port(OWNER, "listener_port", default(args.listener_port, 80))
+    https_port = check_port(OWNER, "https_port", default(args.https_port, 443))
     if args.certificate_arn is not None and args.self_signed_certificate:
         raise InvalidArgument(OWNER, "self_signed_certificate", "can't be combined with certificate_arn; choose one")
     https = args.certificate_arn is not None or bool(args.self_signed_certificate)
     if https and https_port == listener_port:
         raise InvalidArgument(OWNER, "https_port", f"({https_port}) must differ from listener_port ({listener_port})")
-    cpu, memory = check_fargate_size(
-        OWNER, args.cpu if args.cpu is not None else 256, args.memory if args.memory is not None else 512
-    )
-    health = resolve_health_check(
-        OWNER, args.health_check, default_path="/", default_port=container_port, protocols=("HTTP",)
-    )
     return WebSettings(
         container_port=container_port,
         listener_port=listener_port,
         https_port=https_port,
         https=https,
-        cpu=cpu,
-        memory=memory,
+        task=resolve_task(OWNER, args),
         container=resolve_container(OWNER, "container", args.container),
-        environment=check_environment(OWNER, args.environment),
-        secrets=dict(args.secrets or {}),
-        health=health,
-        scaling=resolve_scaling(OWNER, args.scaling),
-        allowed_cidrs=check_cidrs(
-            OWNER, "allowed_cidrs", args.allowed_cidrs if args.allowed_cidrs is not None else ["0.0.0.0/0"]
+        health=resolve_health_check(
+            OWNER, args.health_check, default_path="/", default_port=container_port, protocols=("HTTP",)
         ),
+        allowed_cidrs=check_cidrs(OWNER, "allowed_cidrs", default(args.allowed_cidrs, ["0.0.0.0/0"])),
         internal=bool(args.internal),
-        deregistration_delay=check_int(
-            OWNER,
-            "deregistration_delay",
-            args.deregistration_delay if args.deregistration_delay is not None else 30,
-            0,
-            3600,
-        ),
-        grace_period=check_int(
-            OWNER,
-            "health_check_grace_period",
-            args.health_check_grace_period if args.health_check_grace_period is not None else 60,
-            0,
-            2_147_483_647,
-        ),
         deletion_protection=bool(args.deletion_protection),
         access_logs=bool(args.access_logs),
         access_log_expiry_days=check_int(
-            OWNER,
-            "access_log_expiry_days",
-            args.access_log_expiry_days if args.access_log_expiry_days is not None else 90,
-            1,
-            3650,
+            OWNER, "access_log_expiry_days", default(args.access_log_expiry_days, 90), 1, 3650
         ),
-        log_retention_days=check_retention(
-            OWNER, "log_retention_days", args.log_retention_days if args.log_retention_days is not None else 30
-        ),
-        encrypt_logs=bool(args.encrypt_logs),
-        internet_egress=bool(args.internet_egress),
-        cpu_architecture=check_choice(
-            OWNER,
-            "cpu_architecture",
-            args.cpu_architecture if args.cpu_architecture is not None else "X86_64",
-            CPU_ARCHITECTURES,
-        ),
-        tags=dict(args.tags or {}),
     )
 
 
@@ -271,7 +217,7 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         def tags(role: str) -> dict[str, str]:
-            return {**s.tags, "Name": f"{name}-{role}"}
+            return {**s.task.tags, "Name": f"{name}-{role}"}
 
         alb_sg = ec2.SecurityGroup(
             f"{name}-alb-sg",
@@ -281,14 +227,14 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
             opts=child,
         )
         listener_ports = [("tcp", s.listener_port)] + ([("tcp", s.https_port)] if s.https else [])
-        client_ingress(name, alb_sg, s.allowed_cidrs, listener_ports, s.tags, child)
+        client_ingress(name, alb_sg, s.allowed_cidrs, listener_ports, s.task.tags, child)
 
         access_logs: lb.LoadBalancerAccessLogsArgs | None = None
         wait_for_bucket: list[pulumi.Resource] = []
         if s.access_logs:
             from ._access_logs import access_log_bucket  # only stacks that ask pay for the S3 import
 
-            bucket, policy = access_log_bucket(name, s.access_log_expiry_days, s.tags, self)
+            bucket, policy = access_log_bucket(name, s.access_log_expiry_days, s.task.tags, self)
             access_logs = lb.LoadBalancerAccessLogsArgs(bucket=bucket.bucket, prefix=name, enabled=True)
             wait_for_bucket = [policy]  # the ALB checks it may write there when it is created
 
@@ -311,7 +257,7 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
             protocol="HTTP",
             port=s.container_port,
             vpc_id=args.vpc_id,
-            deregistration_delay=s.deregistration_delay,
+            deregistration_delay=s.task.deregistration_delay,
             health_check=lb.TargetGroupHealthCheckArgs(**s.health.target_group_args(s.container_port)),
             tags=tags("tg"),
             opts=child,
@@ -323,7 +269,7 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
             if certificate_arn is None:
                 from ._tls import self_signed_certificate  # dev stacks only
 
-                certificate_arn = self_signed_certificate(name, alb.dns_name, s.tags, self)
+                certificate_arn = self_signed_certificate(name, alb.dns_name, s.task.tags, self)
             listeners.append(
                 lb.Listener(
                     f"{name}-https",
@@ -376,21 +322,13 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
                         name="app",
                         image=args.image,
                         port_mappings=[(port, "tcp") for port in dict.fromkeys([s.container_port, s.health.port])],
-                        environment={**s.environment, "PORT": str(s.container_port)},
-                        secrets=s.secrets,
+                        environment={**s.task.environment, "PORT": str(s.container_port)},
+                        secrets=s.task.secrets,
                         user=s.container.user,
                         health_command=s.container.health_check_command,
                     )
                 ],
-                cpu=s.cpu,
-                memory=s.memory,
-                scaling=s.scaling,
-                grace_period=s.grace_period,
-                log_retention_days=s.log_retention_days,
-                encrypt_logs=s.encrypt_logs,
-                internet_egress=s.internet_egress,
-                cpu_architecture=s.cpu_architecture,
-                tags=s.tags,
+                task=s.task,
             ),
             lb_security_group=alb_sg,
             hops=hops,
