@@ -17,14 +17,13 @@ from fargatelb import (
     HealthCheckArgs,
     InvalidArgument,
     PrivateNetwork,
-    PrivateNetworkArgs,
     ScalingArgs,
     UdpNlbService,
     UdpNlbServiceArgs,
 )
 from fargatelb.mocks import Recording, Registration, synthesize
+from synth_helpers import ECR, LITERAL_WIRING, on_network
 
-ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 IMAGE = f"{ECR}/udp:1"
 SIDECAR_IMAGE = f"{ECR}/healthcheck:1"
 OWNER = "UdpNlbServiceArgs"
@@ -41,15 +40,6 @@ SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 SUBNET = "aws:ec2/subnet:Subnet"
 
-# Ids a program would take from a PrivateNetwork: enough for argument checks and the property test.
-LITERAL_WIRING: dict[str, Any] = {
-    "vpc_id": "vpc-0123456789abcdef0",
-    "public_subnet_ids": ["subnet-0a", "subnet-0b"],
-    "private_subnet_ids": ["subnet-1a", "subnet-1b"],
-    "endpoint_security_group_id": "sg-0endpoints",
-    "s3_prefix_list_id": "pl-0s3",
-}
-
 
 def udp(**fields: Any) -> Callable[[dict[str, Any], PrivateNetwork], UdpNlbService]:
     """A `with_network` builder: the UDP service, internal and admitting the VPC unless told otherwise."""
@@ -59,23 +49,6 @@ def udp(**fields: Any) -> Callable[[dict[str, Any], PrivateNetwork], UdpNlbServi
         return UdpNlbService("udp", UdpNlbServiceArgs(**wiring, **args))
 
     return build
-
-
-def on_network(build: Callable[[dict[str, Any], PrivateNetwork], Any]) -> Recording:
-    """conftest's `with_network`, callable where a function-scoped fixture can't be (module fixtures)."""
-
-    def program() -> None:
-        net = PrivateNetwork("net", PrivateNetworkArgs())
-        wiring = {
-            "vpc_id": net.vpc_id,
-            "public_subnet_ids": net.public_subnet_ids,
-            "private_subnet_ids": net.private_subnet_ids,
-            "endpoint_security_group_id": net.endpoint_security_group_id,
-            "s3_prefix_list_id": net.s3_prefix_list_id,
-        }
-        build(wiring, net)
-
-    return synthesize(program)
 
 
 # --- reading a recording -------------------------------------------------------------------------

@@ -20,10 +20,10 @@ from fargatelb import (
     LoadBalancedFargateService,
     LoadBalancedFargateServiceArgs,
     PrivateNetwork,
-    PrivateNetworkArgs,
     ScalingArgs,
 )
 from fargatelb.mocks import Recording, Registration, synthesize
+from synth_helpers import LITERAL_WIRING, on_network
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1"
 CERTIFICATE_ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
@@ -43,15 +43,6 @@ ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 INLINE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
-# Ids a program would take from a PrivateNetwork: enough for argument checks, which run first.
-LITERAL_WIRING: dict[str, Any] = {
-    "vpc_id": "vpc-0123456789abcdef0",
-    "public_subnet_ids": ["subnet-0a", "subnet-0b"],
-    "private_subnet_ids": ["subnet-1a", "subnet-1b"],
-    "endpoint_security_group_id": "sg-0endpoints",
-    "s3_prefix_list_id": "pl-0s3",
-}
-
 
 def web(**fields: Any) -> Callable[[dict[str, Any], PrivateNetwork], LoadBalancedFargateService]:
     """A `with_network` builder: the web service with these Args fields on top of the defaults."""
@@ -60,23 +51,6 @@ def web(**fields: Any) -> Callable[[dict[str, Any], PrivateNetwork], LoadBalance
         return LoadBalancedFargateService("web", LoadBalancedFargateServiceArgs(**wiring, image=IMAGE, **fields))
 
     return build
-
-
-def on_network(build: Callable[[dict[str, Any], PrivateNetwork], Any]) -> Recording:
-    """conftest's `with_network`, callable where a function-scoped fixture can't be (module fixtures)."""
-
-    def program() -> None:
-        net = PrivateNetwork("net", PrivateNetworkArgs())
-        wiring = {
-            "vpc_id": net.vpc_id,
-            "public_subnet_ids": net.public_subnet_ids,
-            "private_subnet_ids": net.private_subnet_ids,
-            "endpoint_security_group_id": net.endpoint_security_group_id,
-            "s3_prefix_list_id": net.s3_prefix_list_id,
-        }
-        build(wiring, net)
-
-    return synthesize(program)
 
 
 # --- reading a recording -------------------------------------------------------------------------
