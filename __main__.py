@@ -14,7 +14,7 @@ from fargatelb import (
     UdpNlbService,
     UdpNlbServiceArgs,
 )
-from images import ecr_image, with_health_check
+from images import with_app_image
 from stack_config import load
 
 config = load()  # everything validated before the first resource
@@ -34,10 +34,7 @@ pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("availabilityZones", network.availability_zones)
 
 if config.web is not None:
-    web_args = dict(config.web)
-    if "image" not in web_args:
-        built = ecr_image("web", config.images.platform)
-        web_args |= {"image": built.uri, "container": with_health_check(web_args.get("container"), built)}
+    web_args = with_app_image(config.web, "web", config.images.platform)
     web = LoadBalancedFargateService(
         "web",
         LoadBalancedFargateServiceArgs(**wiring, **web_args, internet_egress=nat),
@@ -45,13 +42,10 @@ if config.web is not None:
     pulumi.export("url", web.url)
 
 if config.udp is not None:
-    udp_args = dict(config.udp)
-    if "image" not in udp_args:
-        built = ecr_image("udp", config.images.platform)
-        udp_args |= {"image": built.uri, "container": with_health_check(udp_args.get("container"), built)}
-    if "health_check_image" not in udp_args:
-        built = ecr_image("healthcheck", config.images.platform)
-        udp_args |= {"health_check_image": built.uri, "sidecar": with_health_check(udp_args.get("sidecar"), built)}
+    udp_args = with_app_image(config.udp, "udp", config.images.platform)
+    udp_args = with_app_image(
+        udp_args, "healthcheck", config.images.platform, image="health_check_image", container="sidecar"
+    )
     udp = UdpNlbService(
         "udp",
         UdpNlbServiceArgs(

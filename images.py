@@ -9,6 +9,7 @@ by the app tests) becomes the container's ECS health check, since ECS ignores HE
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_awsx as awsx
@@ -44,9 +45,17 @@ def ecr_image(name: str, platform: str) -> AppImage:
     return AppImage(uri=image.image_uri, health_check_command=list(health["command"]))
 
 
-def with_health_check(configured: ContainerArgs | None, built: AppImage) -> ContainerArgs:
-    """The stack's container settings, with the built app's health check unless the stack sets one."""
-    container = configured or ContainerArgs()
-    if container.health_check_command is not None:
-        return container
-    return dataclasses.replace(container, health_check_command=built.health_check_command)
+def with_app_image(
+    args: dict[str, Any], app: str, platform: str, *, image: str = "image", container: str = "container"
+) -> dict[str, Any]:
+    """Service arguments with app/<app> built into ECR, unless the stack names an image itself.
+
+    The built app's health check becomes the container's, unless the stack sets one.
+    """
+    if image in args:
+        return args
+    built = ecr_image(app, platform)
+    settings = args.get(container) or ContainerArgs()
+    if settings.health_check_command is None:
+        settings = dataclasses.replace(settings, health_check_command=built.health_check_command)
+    return {**args, image: built.uri, container: settings}
