@@ -197,19 +197,24 @@ class Sidecar:
 
     async def apply_verdict(self) -> None:
         healthy = self.healthy()
+        steer_listener = self.cfg.mode == "tcp" and not self.stopping
         if healthy == self.reported:
+            if steer_listener and healthy and self.server is None:
+                await self.open_listener()  # the last attempt failed (listen_failed): retry
             return
         self.reported = healthy
+        if steer_listener and not healthy:
+            # Close the port before logging: the log write can cost a context switch, and every
+            # connection whose handshake completes meanwhile is one more "up" answer after the
+            # verdict already changed.
+            self.close_listener()
         log(
             "healthy" if healthy else "unhealthy",
             task_id=self.last_task_id,
             error=None if healthy else self.last_error,
         )
-        if self.cfg.mode == "tcp" and not self.stopping:
-            if healthy:
-                await self.open_listener()
-            else:
-                self.close_listener()
+        if steer_listener and healthy:
+            await self.open_listener()
 
     # -- listeners ---------------------------------------------------------------------
     async def open_listener(self) -> None:
@@ -221,7 +226,7 @@ class Sidecar:
                 handler, self.cfg.host, self.port, reuse_address=True, limit=MAX_REQUEST_HEAD
             )
         except OSError as exc:
-            # Port briefly unavailable: the next healthy probe tries again.
+            # Port briefly unavailable: the next probe that finds the service healthy retries.
             log("listen_failed", port=self.port, error=str(exc))
             return
         self.port = self.server.sockets[0].getsockname()[1]  # keep a port 0 choice stable
@@ -229,7 +234,9 @@ class Sidecar:
 
     def close_listener(self) -> None:
         if self.server is not None:
-            self.server.close()  # closes the listening socket: new connections are refused
+            # New connections are refused from now on. Ones the kernel already completed but we
+            # had not yet accepted are reset: a client racing the close sees a reset.
+            self.server.close()
             self.server = None
             log("listener_closed", port=self.port)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -102,12 +103,17 @@ class AppProcess:
 
     def wait_event(self, predicate: Callable[[dict[str, Any]], bool], timeout: float, what: str) -> dict[str, Any]:
         def find() -> dict[str, Any] | None:
-            if self.proc.poll() is not None and not any(predicate(e) for e in self.events()):
+            exited = self.proc.poll() is not None
+            if exited:
+                # Its last lines may still be in the pipe: let the reader reach EOF first.
+                self._threads[0].join(timeout=1.0)
+            found = next((e for e in self.events() if predicate(e)), None)
+            if found is None and exited:
                 raise AssertionError(
                     f"{self.name} exited with {self.proc.returncode} before {what}; "
                     f"stdout={self.lines[-5:]} stderr={self.stderr[-2000:]}"
                 )
-            return next((e for e in self.events() if predicate(e)), None)
+            return found
 
         return wait_until(find, timeout, f"{self.name}: {what}")  # type: ignore[no-any-return]
 
@@ -173,11 +179,36 @@ class FakeMetadata:
         self.server.server_close()
 
 
+def unassigned_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    """A free loopback port (of ``kind``) that the kernel never hands out by itself.
+
+    A port picked by bind(port 0) is ephemeral: once released, the kernel may give it to any socket
+    that connects or sends without binding first, e.g. a sidecar's own UDP probe to this very
+    port, and a service (re)started on it then fails to bind. Ports below the ephemeral range
+    are only ever taken by an explicit bind, so one that is free now stays free for the test.
+    """
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    if low - 1024 < 1024:  # (almost) everything is ephemeral: bind(0) is the best we can do
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 16384), low)
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port found below the ephemeral range ({low})")
+
+
 def closed_tcp_port() -> int:
-    """A loopback port with nothing listening (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port with nothing listening, and which no outgoing connection will take."""
+    return unassigned_port(socket.SOCK_STREAM)
 
 
 def http_request(

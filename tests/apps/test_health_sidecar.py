@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from .helpers import APP, AppProcess, StartApp, closed_tcp_port, get, wait_until
+from .helpers import APP, AppProcess, StartApp, closed_tcp_port, get, unassigned_port, wait_until
 
 DETECTION_BOUND_S = 2.0
 HEALTHCHECK_SCRIPT = str(APP / "healthcheck" / "healthcheck.py")
@@ -28,12 +28,19 @@ def http_status(port: int) -> int:
 
 
 def tcp_state(port: int) -> str:
-    """ "open" if the sidecar accepts (and says ok), "refused" if nothing listens."""
+    """ "open" if the sidecar accepts (and says ok), "refused" if nothing listens.
+
+    "reset" is the moment of closing: the kernel completed our handshake into the accept queue
+    just before the sidecar closed its listener, which resets whatever it had not accepted.
+    It is neither answer, so a poll that meets it simply polls again.
+    """
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1.0) as sock:
             return "open" if sock.recv(16) == b"ok\n" else "open-but-silent"
     except ConnectionRefusedError:
         return "refused"
+    except ConnectionResetError:
+        return "reset"
 
 
 def time_until(checks: dict[str, Callable[[], bool]], bound: float) -> dict[str, float]:
@@ -62,12 +69,16 @@ def run_healthcheck(**env: str) -> int:
 
 
 def test_sidecars_follow_udp_outage_and_recovery(start_udp: StartApp, start_sidecar: StartApp) -> None:
-    udp_port = _free_udp_port()
+    udp_port = unassigned_port(socket.SOCK_DGRAM)
     tcp_port = closed_tcp_port()
     common = {"UDP_TARGET_PORT": str(udp_port)}
     http_sc = start_sidecar("sidecar-http", HEALTH_PORT="0", HEALTH_MODE="http", **common)
     tcp_sc = start_sidecar("sidecar-tcp", HEALTH_PORT=str(tcp_port), HEALTH_MODE="tcp", **common)
     http_port = http_sc.listening_port()
+    # Both sidecars have started and probed once (their first verdict), so the checks below
+    # see a running sidecar, and the timings after them hold no interpreter start-up.
+    for sidecar in (http_sc, tcp_sc):
+        sidecar.wait_event(lambda e: e.get("event") == "unhealthy", 3.0, "first verdict")
 
     # No UDP service yet: HTTP mode answers 503 with the reason, TCP mode does not listen.
     status, body = get(http_port, "/healthz")
@@ -156,9 +167,3 @@ def assert_clean_stop(proc: AppProcess) -> None:
     assert code == 0, f"{proc.name} exited {code} on SIGTERM; stderr={proc.stderr[-500:]}"
     assert elapsed < 1.0, f"{proc.name} took {elapsed:.2f}s to stop on SIGTERM"
     wait_until(lambda: any(e.get("event") == "stopped" for e in proc.events()), 1.0, f"{proc.name} 'stopped' log line")
-
-
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

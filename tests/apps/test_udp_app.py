@@ -86,7 +86,14 @@ def test_flood_keeps_memory_bounded_and_service_alive(start_udp: StartApp) -> No
         for i in range(200_000):
             send(blobs[i % 5])
         rss_after = proc.rss_kib()
-    assert udp_exchange(port, b"PING", timeout=1.0) is not None, "no PONG after the flood"
+    # The flood can leave the service's receive buffer full for a moment, and the kernel drops
+    # whatever arrives then, a PING included: that is the design (no queue of our own). Alive
+    # means one of the PINGs sent over the same 1 s gets its PONG.
+    deadline = time.monotonic() + 1.0
+    pong = None
+    while pong is None and time.monotonic() < deadline:
+        pong = udp_exchange(port, b"PING", timeout=0.1)
+    assert pong is not None, "no PONG within 1 s after the flood"
     assert rss_after < 4096, f"RSS {rss_after} KiB after the flood (bound 4096 KiB)"
     assert rss_after - rss_before < 512, f"RSS grew {rss_before} -> {rss_after} KiB"
     assert proc.stop() == 0
