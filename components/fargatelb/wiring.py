@@ -477,6 +477,9 @@ class _Hop:
     rule: _Rule | None = None
 
 
+_MARKS = {"ok": "✓", "unknown": "?", "missing": "✗"}
+
+
 class _Checker:
     def __init__(self, graph: Graph) -> None:
         self.g = graph
@@ -573,6 +576,28 @@ class _Checker:
 
     def rules_on(self, index: dict[str, list[_Rule]], groups: Iterable[Node]) -> list[_Rule]:
         return [r for g in groups for r in index.get(g.urn, [])]
+
+    def rule_finding(
+        self,
+        found: _Hop,
+        hop: str,
+        *,
+        missing: str,
+        unknown: str,
+        svc: Node,
+        source: Node,
+        target: Node | None,
+        fix: Fix | None,
+    ) -> str:
+        """Report a rule lookup: missing → an error (with `fix`), unknown → an unknown. Returns its mark."""
+        if found.status == "missing":
+            self.add(Severity.ERROR, hop, missing, service=svc, source=source, target=target, fix=fix)
+        elif found.status == "unknown":
+            self.add(Severity.UNKNOWN, hop, unknown, service=svc, source=source, target=target)
+        return _MARKS[found.status]
+
+    def add_path(self, svc: Node, kind: str, hops: list[str], ok: bool) -> None:
+        self.report.paths.append(ProvenPath(svc.name, kind, hops, ok, self.owner(svc)))
 
     # -- entry point ------------------------------------------------------------------------------
 
@@ -770,12 +795,10 @@ class _Checker:
                 target=svc,
                 fix=self.fix(tg, "listener_port", "defaultActions"),
             )
-            self.report.paths.append(ProvenPath(svc.name, "traffic", ["no listener ✗", *tail], False, self.owner(svc)))
+            self.add_path(svc, "traffic", ["no listener ✗", *tail], False)
         for listener in listeners:
             head, head_broken = self.prove_listener(svc, listener, tg, tg_protocol)
-            self.report.paths.append(
-                ProvenPath(svc.name, "traffic", [*head, *tail], not (broken or head_broken), self.owner(svc))
-            )
+            self.add_path(svc, "traffic", [*head, *tail], not (broken or head_broken))
             for redirect in self.redirects_to(listener):
                 self.prove_redirect(svc, redirect, listener)
 
@@ -935,7 +958,7 @@ class _Checker:
             f"listener {_upper(redirect.get('protocol'))}:{_int(redirect.get('port'))} ({lbs[0].name if lbs else '?'})",
             f"301 → listener {_upper(listener.get('protocol'))}:{_int(listener.get('port'))}",
         ]
-        self.report.paths.append(ProvenPath(svc.name, "redirect", hops, not broken, self.owner(svc)))
+        self.add_path(svc, "redirect", hops, not broken)
 
     def prove_mapping(
         self,
@@ -1012,56 +1035,34 @@ class _Checker:
         if not lb_sgs or not task_sgs:
             return f"{_names(task_sgs)} ingress {protocol}/{port} from {_names(lb_sgs)} ?", False
         lb_sg, task_sg = lb_sgs[0], task_sgs[0]
-        broken = False
         ingress = self.find_rule(self.rules_on(self.ingress, task_sgs), protocol, port, sgs=lb_sgs, subnets=lb_subnets)
         egress = self.find_rule(self.rules_on(self.egress, lb_sgs), protocol, port, sgs=task_sgs, subnets=task_subnets)
-        marks = {"ok": "✓", "unknown": "?", "missing": "✗"}
-        if ingress.status == "missing":
-            broken = True
-            self.add(
-                Severity.ERROR,
-                f"{prefix}task-sg-ingress",
-                f"no ingress rule on {_names(task_sgs)} admits {protocol}/{port} from {_names(lb_sgs)}: the load "
-                f"balancer's {what} can't reach the tasks" + ("" if health else ", so targets never turn healthy"),
-                service=svc,
-                source=lb_sg,
-                target=task_sg,
-                fix=self.fix(tg, concern, "port"),
-            )
-        elif ingress.status == "unknown":
-            self.add(
-                Severity.UNKNOWN,
-                f"{prefix}task-sg-ingress",
-                f"whether {_names(task_sgs)} admits {protocol}/{port} from {_names(lb_sgs)} is known only at deploy",
-                service=svc,
-                source=lb_sg,
-                target=task_sg,
-            )
-        if egress.status == "missing":
-            broken = True
-            self.add(
-                Severity.ERROR,
-                f"{prefix}lb-sg-egress",
-                f"no egress rule on {_names(lb_sgs)} allows {protocol}/{port} to {_names(task_sgs)}: the load "
-                f"balancer can't send {what} to the tasks",
-                service=svc,
-                source=lb_sg,
-                target=task_sg,
-                fix=self.fix(tg, concern, "port"),
-            )
-        elif egress.status == "unknown":
-            self.add(
-                Severity.UNKNOWN,
-                f"{prefix}lb-sg-egress",
-                f"whether {_names(lb_sgs)} may send {protocol}/{port} to {_names(task_sgs)} is known only at deploy",
-                service=svc,
-                source=lb_sg,
-                target=task_sg,
-            )
-        text = (
-            f"{_names(task_sgs)} ingress {protocol}/{port} from {_names(lb_sgs)} {marks[ingress.status]} "
-            f"({_names(lb_sgs)} egress {protocol}/{port} to {_names(task_sgs)} {marks[egress.status]})"
+        fix = self.fix(tg, concern, "port")
+        tasks, lbs, flow = _names(task_sgs), _names(lb_sgs), f"{protocol}/{port}"
+        ingress_mark = self.rule_finding(
+            ingress,
+            f"{prefix}task-sg-ingress",
+            missing=f"no ingress rule on {tasks} admits {flow} from {lbs}: the load balancer's {what} can't reach "
+            "the tasks" + ("" if health else ", so targets never turn healthy"),
+            unknown=f"whether {tasks} admits {flow} from {lbs} is known only at deploy",
+            svc=svc,
+            source=lb_sg,
+            target=task_sg,
+            fix=fix,
         )
+        egress_mark = self.rule_finding(
+            egress,
+            f"{prefix}lb-sg-egress",
+            missing=f"no egress rule on {lbs} allows {flow} to {tasks}: the load balancer can't send {what} to "
+            "the tasks",
+            unknown=f"whether {lbs} may send {flow} to {tasks} is known only at deploy",
+            svc=svc,
+            source=lb_sg,
+            target=task_sg,
+            fix=fix,
+        )
+        text = f"{tasks} ingress {flow} from {lbs} {ingress_mark} ({lbs} egress {flow} to {tasks} {egress_mark})"
+        broken = "missing" in (ingress.status, egress.status)
         return text, broken
 
     def check_health(
@@ -1139,7 +1140,7 @@ class _Checker:
             )
             broken |= hop_broken
             hops.append(text)
-        self.report.paths.append(ProvenPath(svc.name, "health-check", hops, not broken, self.owner(svc)))
+        self.add_path(svc, "health-check", hops, not broken)
 
     def check_desired_count(self, svc: Node) -> None:
         scaled = bool(self.referrers(svc, (SCALING_TARGET,), "resourceId"))
@@ -1242,13 +1243,12 @@ class _Checker:
                     fix=self.fix(svc, self.image_concern(svc, container), "containerDefinitions"),
                 )
             else:
-                pull_ok = pull_ok and internet.status != "missing"
-                self.internet_egress_finding(svc, task_sgs, internet, f"pull {image!r}")
-        self.report.paths.append(ProvenPath(svc.name, "image-pull", pull_hops, pull_ok, self.owner(svc)))
+                pull_ok = self.internet_egress_finding(svc, task_sgs, internet, f"pull {image!r}") and pull_ok
+        self.add_path(svc, "image-pull", pull_hops, pull_ok)
 
         if uses_awslogs:
             text, ok = self.prove_interface(svc, _LOGS_ENDPOINT, subnets, tables, task_sgs, all_nat, internet)
-            self.report.paths.append(ProvenPath(svc.name, "logs", [base, text], ok, self.owner(svc)))
+            self.add_path(svc, "logs", [base, text], ok)
 
     def image_concern(self, svc: Node, container: dict[str, Any]) -> str:
         component = self.g.component_of(svc)
@@ -1265,25 +1265,20 @@ class _Checker:
                 return route
         return None
 
-    def internet_egress_finding(self, svc: Node, task_sgs: list[Node], internet: _Hop, purpose: str) -> None:
-        if internet.status == "unknown":
-            self.add(
-                Severity.UNKNOWN,
-                "task-sg-egress-internet",
-                f"whether {_names(task_sgs)} allows tcp/443 to the internet is known only at deploy",
-                service=svc,
-                source=task_sgs[0] if task_sgs else svc,
-            )
-            return
-        self.add(
-            Severity.ERROR,
+    def internet_egress_finding(self, svc: Node, task_sgs: list[Node], internet: _Hop, purpose: str) -> bool:
+        """Report task egress to the internet that isn't proven ok; False when it is missing."""
+        self.rule_finding(
+            internet,
             "task-sg-egress-internet",
-            f"the route tables have a NAT route, but {_names(task_sgs)} allows no tcp/443 egress to 0.0.0.0/0, "
-            f"so the tasks can't {purpose} through it",
-            service=svc,
+            missing=f"the route tables have a NAT route, but {_names(task_sgs)} allows no tcp/443 egress to "
+            f"0.0.0.0/0, so the tasks can't {purpose} through it",
+            unknown=f"whether {_names(task_sgs)} allows tcp/443 to the internet is known only at deploy",
+            svc=svc,
             source=task_sgs[0] if task_sgs else svc,
+            target=None,
             fix=self.fix(svc, "internet_egress", "securityGroups"),
         )
+        return internet.status != "missing"
 
     def endpoints(self, suffix: str, subnets: list[Node], tables: list[Node]) -> list[Node]:
         """VPC endpoints for service `suffix` in the VPC of `subnets` (or attached to them/their tables)."""
@@ -1322,20 +1317,14 @@ class _Checker:
         ]
         dns = [e for e in eps if e.get("privateDnsEnabled") is True]
         if eps and not dns and all(e.get("privateDnsEnabled") is None for e in eps):
-            self.add(
-                Severity.UNKNOWN,
-                hop,
-                f"{_names(eps)}'s privateDnsEnabled is unknown",
-                service=svc,
-                source=eps[0],
-            )
+            self.add(Severity.UNKNOWN, hop, f"{_names(eps)}'s privateDnsEnabled is unknown", service=svc, source=eps[0])
             return f"{endpoint} via {_names(eps)} ?", True
         if not dns:
             if all_nat and internet.status == "ok":
                 return f"{endpoint} via NAT ✓", True
             if all_nat:
-                self.internet_egress_finding(svc, task_sgs, internet, f"reach {endpoint}")
-                return f"{endpoint} via NAT ✗", internet.status != "missing"
+                reached = self.internet_egress_finding(svc, task_sgs, internet, f"reach {endpoint}")
+                return f"{endpoint} via NAT ✗", reached
             why = (
                 f" ({_names(eps)} has privateDnsEnabled false, so {endpoint} still resolves to public IPs)"
                 if eps
@@ -1357,7 +1346,6 @@ class _Checker:
             )
             return f"{endpoint} endpoint ✗", self.no_route_severity is Severity.UNKNOWN
         ep = dns[0]
-        ok = True
         covered = {s.urn for s in self.g.refs(ep, "subnetIds")}
         if covered and not {s.urn for s in subnets} <= covered:
             missing = [s for s in subnets if s.urn not in covered]
@@ -1384,54 +1372,35 @@ class _Checker:
         ep_subnets = self.refs(ep, "subnetIds", SUBNET)
         ingress = self.find_rule(self.rules_on(self.ingress, ep_sgs), "tcp", HTTPS, sgs=task_sgs, subnets=subnets)
         egress = self.find_rule(self.rules_on(self.egress, task_sgs), "tcp", HTTPS, sgs=ep_sgs, subnets=ep_subnets)
-        marks = {"ok": "✓", "unknown": "?", "missing": "✗"}
         task_sg = task_sgs[0] if task_sgs else svc
-        if ingress.status == "missing":
-            ok = False
-            self.add(
-                Severity.ERROR,
-                "endpoint-sg-ingress",
-                f"no ingress rule on endpoint SG {_names(ep_sgs)} admits tcp/443 from {_names(task_sgs)}: tasks "
-                f"can't reach {endpoint} ({ep.name})",
-                service=svc,
-                source=task_sg,
-                target=ep_sgs[0],
-                fix=self.fix(svc, "endpoint_sg", "securityGroupId"),
-            )
-        elif ingress.status == "unknown":
-            self.add(
-                Severity.UNKNOWN,
-                "endpoint-sg-ingress",
-                f"whether {_names(ep_sgs)} admits tcp/443 from {_names(task_sgs)} is known only at deploy",
-                service=svc,
-                source=task_sg,
-                target=ep_sgs[0],
-            )
-        if egress.status == "missing":
-            ok = False
-            self.add(
-                Severity.ERROR,
-                "task-sg-egress-endpoint",
-                f"no egress rule on {_names(task_sgs)} allows tcp/443 to endpoint SG {_names(ep_sgs)}: tasks can't "
-                f"reach {endpoint} ({ep.name})",
-                service=svc,
-                source=task_sg,
-                target=ep_sgs[0],
-                fix=self.fix(svc, "endpoint_sg", "securityGroupId"),
-            )
-        elif egress.status == "unknown":
-            self.add(
-                Severity.UNKNOWN,
-                "task-sg-egress-endpoint",
-                f"whether {_names(task_sgs)} may send tcp/443 to {_names(ep_sgs)} is known only at deploy",
-                service=svc,
-                source=task_sg,
-                target=ep_sgs[0],
-            )
-        text = (
-            f"{endpoint} via {ep.name} (private DNS): {_names(ep_sgs)} ingress tcp/443 from {_names(task_sgs)} "
-            f"{marks[ingress.status]} ({_names(task_sgs)} egress tcp/443 to {_names(ep_sgs)} {marks[egress.status]})"
+        tasks, eps_text, fix = _names(task_sgs), _names(ep_sgs), self.fix(svc, "endpoint_sg", "securityGroupId")
+        ingress_mark = self.rule_finding(
+            ingress,
+            "endpoint-sg-ingress",
+            missing=f"no ingress rule on endpoint SG {eps_text} admits tcp/443 from {tasks}: tasks can't reach "
+            f"{endpoint} ({ep.name})",
+            unknown=f"whether {eps_text} admits tcp/443 from {tasks} is known only at deploy",
+            svc=svc,
+            source=task_sg,
+            target=ep_sgs[0],
+            fix=fix,
         )
+        egress_mark = self.rule_finding(
+            egress,
+            "task-sg-egress-endpoint",
+            missing=f"no egress rule on {tasks} allows tcp/443 to endpoint SG {eps_text}: tasks can't reach "
+            f"{endpoint} ({ep.name})",
+            unknown=f"whether {tasks} may send tcp/443 to {eps_text} is known only at deploy",
+            svc=svc,
+            source=task_sg,
+            target=ep_sgs[0],
+            fix=fix,
+        )
+        text = (
+            f"{endpoint} via {ep.name} (private DNS): {eps_text} ingress tcp/443 from {tasks} {ingress_mark} "
+            f"({tasks} egress tcp/443 to {eps_text} {egress_mark})"
+        )
+        ok = "missing" not in (ingress.status, egress.status)
         return text, ok
 
     def prove_s3(self, svc: Node, tables: list[Node], task_sgs: list[Node], internet: _Hop) -> tuple[str, bool]:
@@ -1452,37 +1421,26 @@ class _Checker:
                 egress = self.find_rule(
                     self.rules_on(self.egress, task_sgs), "tcp", HTTPS, prefix_lists=[ep], internet=False
                 )
-                if egress.status == "missing":
-                    ok = False
-                    texts.append(f"s3 via {ep.name} on {rt.name} ✗")
-                    self.add(
-                        Severity.ERROR,
-                        "task-sg-egress-s3",
-                        f"no egress rule on {_names(task_sgs)} allows tcp/443 to {ep.name}'s prefix list: tasks "
-                        "fetch the image manifest but can't download its layers from S3",
-                        service=svc,
-                        source=task_sgs[0] if task_sgs else svc,
-                        target=ep,
-                        fix=self.fix(svc, "s3_prefix_list", "prefixListId"),
-                    )
-                elif egress.status == "unknown":
-                    texts.append(f"s3 via {ep.name} on {rt.name} ?")
-                    self.add(
-                        Severity.UNKNOWN,
-                        "task-sg-egress-s3",
-                        f"whether {_names(task_sgs)} may reach {ep.name}'s prefix list is known only at deploy",
-                        service=svc,
-                        source=task_sgs[0] if task_sgs else svc,
-                        target=ep,
-                    )
-                else:
-                    texts.append(f"s3 via {ep.name} on {rt.name} ({_names(task_sgs)} egress tcp/443 to prefix list ✓)")
+                mark = self.rule_finding(
+                    egress,
+                    "task-sg-egress-s3",
+                    missing=f"no egress rule on {_names(task_sgs)} allows tcp/443 to {ep.name}'s prefix list: tasks "
+                    "fetch the image manifest but can't download its layers from S3",
+                    unknown=f"whether {_names(task_sgs)} may reach {ep.name}'s prefix list is known only at deploy",
+                    svc=svc,
+                    source=task_sgs[0] if task_sgs else svc,
+                    target=ep,
+                    fix=self.fix(svc, "s3_prefix_list", "prefixListId"),
+                )
+                ok = ok and egress.status != "missing"
+                if egress.status == "ok":
+                    mark = f"({_names(task_sgs)} egress tcp/443 to prefix list ✓)"
+                texts.append(f"s3 via {ep.name} on {rt.name} {mark}")
             elif self.nat_route(rt) and internet.status == "ok":
                 texts.append(f"s3 via NAT on {rt.name} ✓")
             elif self.nat_route(rt):
-                self.internet_egress_finding(svc, task_sgs, internet, "download image layers from S3")
+                ok = self.internet_egress_finding(svc, task_sgs, internet, "download image layers from S3") and ok
                 texts.append(f"s3 via NAT on {rt.name} ✗")
-                ok = ok and internet.status != "missing"
             else:
                 ok = False
                 texts.append(f"s3 on {rt.name} ✗")
