@@ -36,7 +36,9 @@ class Node:
 
 class Graph:
     def __init__(self, nodes: Iterable[Node]) -> None:
-        self.nodes: list[Node] = list(nodes)
+        # Registration order depends on how the program's outputs resolve, which varies run to run;
+        # URN order makes every report and diagram drawn from the graph the same each time.
+        self.nodes: list[Node] = sorted(nodes, key=lambda n: n.urn)
         self.by_urn: dict[str, Node] = {n.urn: n for n in self.nodes}
 
     def of_type(self, token: str) -> list[Node]:
@@ -44,7 +46,7 @@ class Graph:
 
     def refs(self, node: Node, prop: str, token: str | None = None) -> list[Node]:
         """Resources that `node`'s input `prop` refers to, optionally only those of type `token`."""
-        found = [self.by_urn[u] for u in node.property_dependencies.get(prop, ()) if u in self.by_urn]
+        found = [self.by_urn[u] for u in sorted(node.property_dependencies.get(prop, ())) if u in self.by_urn]
         return [n for n in found if token is None or n.type == token]
 
     def referrers(self, target: Node, token: str, prop: str) -> list[Node]:
