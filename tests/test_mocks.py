@@ -44,3 +44,15 @@ def test_registrations_keep_parents_and_property_dependencies() -> None:
     assert subnet.property_dependencies["cidrBlock"] == []
     graph = rec.graph()
     assert graph.refs(graph.by_urn[subnet.urn], "vpcId") == [graph.by_urn[vpc.urn]]
+
+
+def test_the_graph_is_the_same_whatever_order_resources_registered_in() -> None:
+    from fargatelb.graph import Graph, Node
+
+    nodes = [
+        Node(urn=f"urn:{name}", type="t", name=name, props={}, property_dependencies={"p": ["urn:b", "urn:a"]})
+        for name in ("c", "a", "b")
+    ]
+    forward, backward = Graph(nodes), Graph(reversed(nodes))
+    assert [n.name for n in forward.nodes] == [n.name for n in backward.nodes] == ["a", "b", "c"]
+    assert [n.name for n in forward.refs(forward.by_urn["urn:c"], "p")] == ["a", "b"]
