@@ -207,39 +207,33 @@ def build_fargate_service(
     # Image pulls and logs: HTTPS to the interface endpoints, and to S3 (ECR's layers) via the
     # gateway endpoint's prefix list. The endpoint side admits this task group and no other.
     endpoint_access = allow_endpoint_access(name, spec.endpoint_security_group_id, task_sg.id, parent)
-    vpc.SecurityGroupEgressRule(
-        f"{name}-task-out-endpoints",
-        security_group_id=task_sg.id,
-        referenced_security_group_id=spec.endpoint_security_group_id,
-        ip_protocol="tcp",
-        from_port=HTTPS,
-        to_port=HTTPS,
-        description="HTTPS to the VPC interface endpoints (ECR, Logs)",
-        tags=tags("task-out-endpoints"),
-        opts=child,
-    )
-    vpc.SecurityGroupEgressRule(
-        f"{name}-task-out-s3",
-        security_group_id=task_sg.id,
-        prefix_list_id=spec.s3_prefix_list_id,
-        ip_protocol="tcp",
-        from_port=HTTPS,
-        to_port=HTTPS,
-        description="HTTPS to S3 through the gateway endpoint (ECR image layers)",
-        tags=tags("task-out-s3"),
-        opts=child,
-    )
-    if spec.task.internet_egress:
+
+    def https_out(role: str, description: str, **destination: pulumi.Input[str]) -> None:
         vpc.SecurityGroupEgressRule(
-            f"{name}-task-out-internet",
+            f"{name}-{role}",
             security_group_id=task_sg.id,
-            cidr_ipv4="0.0.0.0/0",
             ip_protocol="tcp",
             from_port=HTTPS,
             to_port=HTTPS,
-            description="HTTPS to the internet through NAT (images from outside ECR)",
-            tags=tags("task-out-internet"),
+            description=description,
+            tags=tags(role),
             opts=child,
+            **destination,
+        )
+
+    https_out(
+        "task-out-endpoints",
+        "HTTPS to the VPC interface endpoints (ECR, Logs)",
+        referenced_security_group_id=spec.endpoint_security_group_id,
+    )
+    https_out(
+        "task-out-s3",
+        "HTTPS to S3 through the gateway endpoint (ECR image layers)",
+        prefix_list_id=spec.s3_prefix_list_id,
+    )
+    if spec.task.internet_egress:
+        https_out(
+            "task-out-internet", "HTTPS to the internet through NAT (images from outside ECR)", cidr_ipv4="0.0.0.0/0"
         )
 
     container_name, container_port = lb_container
