@@ -4,7 +4,9 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config.py images.py offline.py preview.py components policy tests bench app
+SOURCES := __main__.py stack_config.py images.py offline.py preview.py components policy tests bench app scripts
+# Only cfn-lint's data is read (scripts/extract_aws_schemas.py): installed without its dependencies.
+CFN_LINT := cfn-lint==1.58.0
 
 .PHONY: setup test lint preview preview-all pulumi-preview up bench clean
 
@@ -12,6 +14,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt components/pyproject.t
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --no-deps $(CFN_LINT)
 	touch $@
 
 setup: $(VENV)/.installed

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pulumi
 
-from fargatelb import InvalidArgument, wiring
+from fargatelb import InvalidArgument, verify
 from fargatelb.graph import Graph, Node
 from fargatelb.mocks import Recording
 from offline import ROOT, stacks, synthesize_stack
@@ -85,7 +85,7 @@ DRAWN = (
 )
 
 
-def diagram(graph: Graph, report: wiring.Report) -> tuple[str, str]:
+def diagram(graph: Graph, report: verify.Report) -> tuple[str, str]:
     """Mermaid and DOT text of the traffic and image-pull paths, drawn from the recorded resources."""
     nodes = [n for n in graph.nodes if n.type in DRAWN]
     ids = {n.urn: f"n{i}" for i, n in enumerate(nodes)}
@@ -128,7 +128,7 @@ def diagram(graph: Graph, report: wiring.Report) -> tuple[str, str]:
     return "\n".join(mermaid) + "\n", "\n".join(dot) + "\n"
 
 
-def write_diagram(stack: str, graph: Graph, report: wiring.Report) -> list[Path]:
+def write_diagram(stack: str, graph: Graph, report: verify.Report) -> list[Path]:
     out = OUT / stack
     out.mkdir(parents=True, exist_ok=True)
     mermaid, dot = diagram(graph, report)
@@ -151,7 +151,7 @@ def preview(stack: str) -> int:
         print(f"stack {stack}: {err}", file=sys.stderr)
         return 2
     graph = rec.graph()
-    report = wiring.check(graph)
+    report = verify.check(graph)
     elapsed = time.perf_counter() - started
     custom = sum(1 for r in rec.registrations if r.custom or r.remote)
     print(f"stack {stack}: {custom} resources, synthesized and checked offline in {elapsed:.2f} s")

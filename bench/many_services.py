@@ -12,7 +12,7 @@ import time
 
 from fargatelb import LoadBalancedFargateService, LoadBalancedFargateServiceArgs, PrivateNetwork, PrivateNetworkArgs
 from fargatelb.mocks import synthesize
-from fargatelb.wiring import check
+from fargatelb.verify import check
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1"
 

@@ -1,7 +1,8 @@
 """The policies of the `fargatelb-wiring` pack, importable without starting a policy server.
 
-- `fargatelb-wiring` (stack, mandatory): `fargatelb.wiring.check` on the stack's resources; each
-  error is a violation naming the broken hop, both sides, and the argument or config key to fix.
+- `fargatelb-wiring` (stack, mandatory): `fargatelb.verify.check` on the stack's resources, AWS's
+  input rules and the wiring paths; each error is a violation naming the broken rule or hop, the
+  resources, and the argument or config key to fix.
 - `fargatelb-wiring-unknowns` (stack, advisory): what a preview can't prove yet (values unknown until
   deploy) and warnings, as advisory text that never blocks.
 - `no-open-ingress-to-tasks-or-endpoints` (stack): no 0.0.0.0/0 (or ::/0) ingress into a security
@@ -43,8 +44,9 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
-from fargatelb import wiring
+from fargatelb import verify
 from fargatelb.graph import Graph, Node
+from fargatelb.verify import tokens
 
 PACK_NAME = "fargatelb-wiring"
 
@@ -58,9 +60,9 @@ _UNKNOWN = {
     UNKNOWN_STRING_VALUE,
 }
 
-LOAD_BALANCERS = wiring.LOAD_BALANCERS
-LISTENERS = wiring.LISTENERS
-TARGET_GROUPS = wiring.TARGET_GROUPS
+LOAD_BALANCERS = tokens.LOAD_BALANCERS
+LISTENERS = tokens.LISTENERS
+TARGET_GROUPS = tokens.TARGET_GROUPS
 # TLS 1.3 with a TLS 1.2 floor (or TLS 1.3 only), the policies Security Hub ELB.17 recommends,
 # FIPS variants included. `ELBSecurityPolicy-TLS13-1-0-*`/`-1-1-*` still admit TLS 1.0/1.1.
 _TLS_POLICY = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-")
@@ -135,13 +137,13 @@ def graph_from_policy_resources(resources: Iterable[PolicyResource]) -> Graph:
 
 
 def _validate_wiring(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    report = wiring.check(graph_from_policy_resources(args.resources))
+    report = verify.check(graph_from_policy_resources(args.resources))
     for finding in report.errors:
         report_violation(str(finding), finding.source.urn if finding.source else None)
 
 
 def _advise_unknowns(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    report = wiring.check(graph_from_policy_resources(args.resources))
+    report = verify.check(graph_from_policy_resources(args.resources))
     for finding in [*report.unknowns, *report.warnings]:
         report_violation(str(finding), finding.source.urn if finding.source else None)
 
@@ -149,11 +151,11 @@ def _advise_unknowns(args: StackValidationArgs, report_violation: ReportViolatio
 def _validate_open_ingress(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     graph = graph_from_policy_resources(args.resources)
     guarded: dict[str, str] = {}
-    for service in graph.of_type(wiring.SERVICE):
-        for sg in graph.refs(service, "networkConfiguration", wiring.SECURITY_GROUP):
+    for service in graph.of_type(tokens.SERVICE):
+        for sg in graph.refs(service, "networkConfiguration", tokens.SECURITY_GROUP):
             guarded[sg.urn] = f"used by ECS service {service.name}"
-    for endpoint in graph.of_type(wiring.VPC_ENDPOINT):
-        for sg in graph.refs(endpoint, "securityGroupIds", wiring.SECURITY_GROUP):
+    for endpoint in graph.of_type(tokens.VPC_ENDPOINT):
+        for sg in graph.refs(endpoint, "securityGroupIds", tokens.SECURITY_GROUP):
             guarded[sg.urn] = f"of VPC endpoint {endpoint.name}"
     for node in graph.nodes:
         for sg_urn, cidrs in _world_ingress(graph, node):
@@ -167,13 +169,13 @@ def _validate_open_ingress(args: StackValidationArgs, report_violation: ReportVi
 
 def _world_ingress(graph: Graph, node: Node) -> list[tuple[str, list[str]]]:
     """(security group URN, world CIDRs) for each ingress of `node` open to the world."""
-    if node.type == wiring.INGRESS_RULE:
+    if node.type == tokens.INGRESS_RULE:
         cidrs = [c for c in (node.get("cidrIpv4"), node.get("cidrIpv6")) if c in _WORLD]
-        groups = graph.refs(node, "securityGroupId", wiring.SECURITY_GROUP)
-    elif node.type == wiring.LEGACY_RULE and node.get("type") == "ingress":
+        groups = graph.refs(node, "securityGroupId", tokens.SECURITY_GROUP)
+    elif node.type == tokens.LEGACY_RULE and node.get("type") == "ingress":
         cidrs = [c for c in [*(node.get("cidrBlocks") or []), *(node.get("ipv6CidrBlocks") or [])] if c in _WORLD]
-        groups = graph.refs(node, "securityGroupId", wiring.SECURITY_GROUP)
-    elif node.type == wiring.SECURITY_GROUP:
+        groups = graph.refs(node, "securityGroupId", tokens.SECURITY_GROUP)
+    elif node.type == tokens.SECURITY_GROUP:
         inline = [i for i in node.get("ingress", []) or [] if isinstance(i, dict)]
         cidrs = sorted(
             {c for i in inline for c in [*(i.get("cidrBlocks") or []), *(i.get("ipv6CidrBlocks") or [])] if c in _WORLD}
@@ -304,7 +306,7 @@ def _resource_policy(
     return ResourceValidationPolicy(name=name, description=description, validate=_for(tokens, check))
 
 
-TASK_DEFINITIONS = (wiring.TASK_DEFINITION,)
+TASK_DEFINITIONS = (tokens.TASK_DEFINITION,)
 
 POLICIES = [
     StackValidationPolicy(
@@ -346,7 +348,7 @@ POLICIES = [
     _resource_policy(
         "ecs-service-no-public-ip",
         "ECS services don't assign public IPs to tasks (ECS.2).",
-        (wiring.SERVICE,),
+        (tokens.SERVICE,),
         _no_public_ip,
     ),
     _resource_policy(

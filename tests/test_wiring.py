@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-import fargatelb.wiring as wiring
+import fargatelb.verify as verify
 import wiring_fixtures as fx
+from fargatelb.fargate import FARGATE_MEMORY
 from fargatelb.graph import Graph, Node
-from fargatelb.wiring import FARGATE_MEMORY, Finding, Fix, Report, ResourceRef, Severity, check
+from fargatelb.verify import Finding, Fix, Report, ResourceRef, Severity, check
+from fargatelb.verify.tokens import UDP_COMPONENT, WEB_COMPONENT
 from wiring_fixtures import Builder, changed, roles, with_nat, without
 
 
@@ -26,12 +28,13 @@ def good() -> Graph:
 # Pure rules
 
 
-def test_wiring_module_imports_no_pulumi() -> None:
-    """The offline preview and the policy pack load it in milliseconds: no SDK at module level."""
-    tree = ast.parse(Path(wiring.__file__).read_text())
-    imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-    imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-    assert not [m for m in imported if m.split(".")[0].startswith("pulumi")], imported
+def test_verify_package_imports_no_pulumi() -> None:
+    """The offline preview and the policy pack load it in milliseconds: no SDK in any module."""
+    for module in Path(verify.__file__).parent.rglob("*.py"):
+        tree = ast.parse(module.read_text())
+        imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not [m for m in imported if m.split(".")[0].startswith("pulumi")], (module.name, imported)
 
 
 @pytest.mark.parametrize(
@@ -53,7 +56,7 @@ def test_wiring_module_imports_no_pulumi() -> None:
     ],
 )
 def test_fargate_memory_options_follow_the_aws_table(cpu: int, memory: int, ok: bool) -> None:
-    assert (memory in wiring.fargate_memory_options(cpu)) is ok
+    assert (memory in FARGATE_MEMORY.get(cpu, ())) is ok
 
 
 def test_fargate_table_bounds() -> None:
@@ -88,7 +91,7 @@ def test_finding_reads_as_one_line_with_hop_sides_and_fix() -> None:
         service="web-service",
         source=ResourceRef("web-alb-sg", "aws:ec2/securityGroup:SecurityGroup", "urn:a"),
         target=ResourceRef("web-task-sg", "aws:ec2/securityGroup:SecurityGroup", "urn:b"),
-        fix=Fix("container_port", "web", wiring.WEB_COMPONENT, "fargate-lb:web.containerPort"),
+        fix=Fix("container_port", "web", WEB_COMPONENT, "fargate-lb:web.containerPort"),
     )
     assert str(finding) == (
         "error [task-sg-ingress] web-service web-alb-sg → web-task-sg: no ingress rule (fix: `container_port` of "
@@ -102,15 +105,14 @@ def test_report_is_ok_with_warnings_and_unknowns_but_not_with_an_error() -> None
     assert Report(findings=[warn, unknown]).ok
     report = Report(findings=[warn, unknown, Finding(Severity.ERROR, "z", "e")])
     assert not report.ok and report.hops() == {"z"}
-    assert report.format().splitlines()[-1] == "wiring: BROKEN (1 errors, 1 warnings, 1 unknown)"
+    assert report.format().splitlines()[-1] == "verdict: BROKEN (1 errors, 1 warnings, 1 unknown)"
 
 
 def test_config_keys_use_the_project_from_the_urn_and_camel_case_paths(good: Graph) -> None:
     udp = roles(good, "udp")
-    (finding,) = check(changed(good, udp.target_group, "healthCheck.protocol", "UDP")).errors
-    assert finding.fix == Fix(
-        "health_check.protocol", "udp", wiring.UDP_COMPONENT, "fargate-lb:udp.healthCheck.protocol"
-    )
+    report = check(changed(good, udp.target_group, "healthCheck.protocol", "UDP"))
+    (finding,) = [f for f in report.errors if f.hop == "health-check-protocol"]
+    assert finding.fix == Fix("health_check.protocol", "udp", UDP_COMPONENT, "fargate-lb:udp.healthCheck.protocol")
 
 
 def test_resources_outside_any_component_get_a_fix_naming_the_resource_input(good: Graph) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 import wiring_fixtures as fx
 from fargatelb.graph import Graph
-from fargatelb.wiring import Finding, Report, Severity, check
+from fargatelb.verify import Finding, Report, Severity, check
 from wiring_fixtures import changed, containers_changed, relinked, renamed, roles, with_nat, without
 
 
@@ -207,7 +207,12 @@ def test_health_check_on_the_udp_traffic_port_finds_it_mapped_only_over_udp(good
 
 def test_udp_health_check_protocol_breaks_the_health_check_protocol_hop(good: Graph) -> None:
     udp = roles(good, "udp")
-    finding = breaks(changed(good, udp.target_group, "healthCheck.protocol", "UDP"), "health-check-protocol")
+    # AWS also refuses the HTTP matcher left on a non-HTTP health check (cfn-lint E3684).
+    finding = breaks(
+        changed(good, udp.target_group, "healthCheck.protocol", "UDP"),
+        "health-check-protocol",
+        only={"health-check-protocol", "tg-health-check-protocol"},
+    )
     assert "can't be health-checked over UDP" in finding.message
     assert finding.fix is not None and finding.fix.config_key == "fargate-lb:udp.healthCheck.protocol"
 

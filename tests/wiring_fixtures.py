@@ -192,7 +192,10 @@ def _container(name: str, image: str, mappings: list[tuple[int, str]], log_group
         "privileged": False,
         "readonlyRootFilesystem": True,
         "portMappings": [{"containerPort": p, "hostPort": p, "protocol": proto} for p, proto in mappings],
-        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": log_group, "awslogs-region": REGION}},
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {"awslogs-group": log_group, "awslogs-region": REGION, "awslogs-stream-prefix": name},
+        },
         **extra,
     }
 

@@ -6,7 +6,7 @@ Components (each also hosted for other languages by `components/__main__.py`):
 - `LoadBalancedFargateService`: public ALB → target group of type ip → Fargate in private subnets.
 - `UdpNlbService`: NLB with a UDP listener → Fargate, health-checked through a truthful sidecar.
 
-The components load on first use: `fargatelb.wiring` and `fargatelb.graph` (what the policy pack
+The components load on first use: `fargatelb.verify` and `fargatelb.graph` (what the policy pack
 needs) import in milliseconds, without pulumi-aws.
 """
 

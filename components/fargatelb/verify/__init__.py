@@ -1,0 +1,44 @@
+"""Verification of a stack before it deploys: every layer of the verdict over one resource graph.
+
+    report = check(recording.graph())     # or a CrossGuard stack policy's graph
+    report.ok, report.paths, report.findings
+
+The layers, each catching what the one before can't (the config check runs earlier, in the
+program that reads the stack file):
+
+- `aws/`: AWS's input rules, from cfn-lint's resource schemas and hand-written rules with their
+  AWS pages: a value AWS's API refuses (`'` in a security-group description, retention 8 days).
+- `paths/`: the wiring check, path by path for every ECS service: `traffic`, `health`, `pull`
+  (image pull and logs), `secrets`; `reach` and `sg_hops` are the hops they share.
+- `lifecycle`: what fails on the second deploy, a rollback or a rename.
+
+Everything reports through one model (`model.py`): a `Finding` names the layer, the rule or hop,
+the resources, the property and value at fault, and the `Fix` with its config key. Pure Python
+over `graph.Graph`, no Pulumi imports: the offline preview and the policy pack load it fast.
+"""
+
+from __future__ import annotations
+
+from ..graph import Graph
+from .context import Context
+from .model import Finding, Fix, Layer, ProvenPath, Report, ResourceRef, Severity
+from .tokens import SERVICE
+
+
+def check(graph: Graph, *, aws_rules: bool = True) -> Report:
+    """Run every layer over `graph`. `aws_rules=False` skips AWS's input rules (the wiring alone)."""
+    from .lifecycle import check_lifecycle
+    from .service import check_service
+
+    ctx = Context(graph)
+    for service in graph.of_type(SERVICE):
+        check_service(ctx, service)
+    if aws_rules:
+        from .aws import check_aws_rules
+
+        check_aws_rules(ctx)
+    check_lifecycle(ctx)
+    return ctx.report
+
+
+__all__ = ["Finding", "Fix", "Layer", "ProvenPath", "Report", "ResourceRef", "Severity", "check"]

@@ -1,0 +1,59 @@
+"""Hand-written AWS rules: one small function per rule, registered with its id, a one-line summary
+and the AWS page it comes from. They cover what cfn-lint's schemas don't carry (ELB names, TLS
+policy names, attribute ranges, ECS names, ...). Adding a rule touches one module and its test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ...graph import Node
+from ..model import Severity
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    property: str | None = None
+    """The resource input at fault (wire name, dotted)."""
+    value: Any = None
+    concern: str | None = None
+    """What the fix changes (see `fixes.py`); None: the input itself."""
+    severity: Severity = Severity.ERROR
+
+
+Check = Callable[[Node], Iterable[Problem]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    summary: str
+    source_url: str
+    types: tuple[str, ...]
+    check: Check
+
+
+RULES: list[Rule] = []
+
+
+def rule(rule_id: str, summary: str, source_url: str, *types: str) -> Callable[[Check], Check]:
+    """Register `check` for resources of `types` (all types when none are given)."""
+
+    def register(check: Check) -> Check:
+        if any(r.id == rule_id for r in RULES):
+            raise ValueError(f"duplicate AWS rule id {rule_id!r}")
+        RULES.append(Rule(rule_id, summary, source_url, types, check))
+        return check
+
+    return register
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as a message quotes it: long strings cut, with their length."""
+    text = repr(value)
+    if isinstance(value, str) and len(text) > limit:
+        return f"{value[: limit - 20]!r}… ({len(value)} characters)"
+    return text
