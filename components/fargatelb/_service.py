@@ -175,7 +175,7 @@ def build_fargate_service(
     task_sg = ec2.SecurityGroup(
         f"{name}-task-sg",
         vpc_id=spec.vpc_id,
-        description=f"{name} tasks: only the load balancer's ports from its security group",
+        description=f"{name} tasks: only the ports of the load balancer, from its security group",
         tags=tags("task-sg"),
         opts=child,
     )
