@@ -7,9 +7,11 @@ every resource it registers is recorded. Used by the tests and by the offline pr
 import json
 import runpy
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import yaml
 
 from fargatelb.mocks import Recording, synthesize
@@ -38,12 +40,25 @@ def stack_config(stack: str) -> dict[str, str]:
     return flat
 
 
-def synthesize_stack(stack: str, config: dict[str, str] | None = None) -> Recording:
-    """Run __main__.py under recording mocks with `stack`'s config (or `config` when given)."""
+def synthesize_stack(
+    stack: str,
+    config: dict[str, str] | None = None,
+    transformations: Sequence[Callable[..., Any]] = (),
+) -> Recording:
+    """Run __main__.py under recording mocks with `stack`'s config (or `config` when given).
+
+    `transformations` are registered as stack transformations first, as a program's own would be:
+    how a test plants a value anywhere in the program."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+
+    def program() -> None:
+        for transformation in transformations:
+            pulumi.runtime.register_stack_transformation(transformation)
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi__")
+
     return synthesize(
-        lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi__"),
+        program,
         config=stack_config(stack) if config is None else config,
         project=PROJECT,
         stack=stack,

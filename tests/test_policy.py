@@ -186,6 +186,17 @@ def test_wiring_policy_catches_a_missing_ecr_endpoint(pack: ModuleType, good: fx
     assert len(reported) == 2, "one per service"
 
 
+@pytest.mark.parametrize("form", ["components", "preview"])
+def test_wiring_policy_refuses_a_value_aws_refuses(pack: ModuleType, good: fx.Fixture, form: str) -> None:
+    """AWS's input rules run in the pack too: a task security group whose description EC2 refuses."""
+    reported = run_stack(
+        policy(pack, "fargatelb-wiring"),
+        stack_args(good, form, lambda g: changed(g, roles(g, "web").task_sg, "description", "the LB's tasks")),
+    )
+    (message,) = [m for m, _ in reported]
+    assert message.startswith("error [aws-pattern]") and "GroupDescription" in message, message
+
+
 def test_preview_unknowns_are_advisory_text_not_violations(pack: ModuleType, good: fx.Fixture) -> None:
     assert run_stack(policy(pack, "fargatelb-wiring"), stack_args(good, "preview")) == []
     advisory = policy(pack, "fargatelb-wiring-unknowns")

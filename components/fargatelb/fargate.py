@@ -10,7 +10,8 @@ from typing import Any, Optional, Protocol
 
 from ._args import InvalidArgument, check_choice, check_int, check_retention, default
 
-# Fargate's CPU units → allowed memory (MiB), as AWS documents them.
+# Fargate's CPU units → allowed memory (MiB), as AWS documents them. tests/test_aws_rules.py holds
+# this table equal to cfn-lint's (E3047), which is how 32 vCPU arrived here.
 FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
     512: tuple(range(1024, 4096 + 1, 1024)),
@@ -19,6 +20,7 @@ FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     4096: tuple(range(8192, 30720 + 1, 1024)),
     8192: tuple(range(16384, 61440 + 1, 4096)),
     16384: tuple(range(32768, 122880 + 1, 8192)),
+    32768: (61440, 122880, 249856),
 }
 
 CPU_ARCHITECTURES = ("X86_64", "ARM64")

@@ -56,7 +56,7 @@ class LoadBalancedFargateServiceArgs:
     """The port the container listens on; the target group, port mapping, service and both security
     groups all derive from it. Default 80."""
     cpu: Optional[int] = None
-    """Fargate CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. Default 256."""
+    """Fargate CPU units: 256, 512, 1024, 2048, 4096, 8192, 16384 or 32768. Default 256."""
     memory: Optional[int] = None
     """Memory (MiB), a value Fargate allows for the CPU. Default 512."""
     container: Optional[ContainerArgs] = None

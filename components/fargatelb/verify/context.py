@@ -35,8 +35,8 @@ class Context:
         component = self.g.component_of(node)
         return component.name if component else None
 
-    def fix(self, node: Node | None, concern: str | None, resource_input: str) -> Fix | None:
-        return fix_for(self.g, node, concern, resource_input)
+    def fix(self, node: Node | None, concern: str | None, resource_input: str, detail: str | None = None) -> Fix | None:
+        return fix_for(self.g, node, concern, resource_input, detail)
 
     # -- writing the report --------------------------------------------------------------------
 

@@ -75,9 +75,12 @@ _ARGUMENTS: dict[str, dict[str, str]] = {
 }
 
 
-def fix_for(graph: Graph, node: Node | None, concern: str | None, resource_input: str) -> Fix | None:
+def fix_for(
+    graph: Graph, node: Node | None, concern: str | None, resource_input: str, detail: str | None = None
+) -> Fix | None:
     """The component argument behind `concern` for the component owning `node`; failing that,
-    `resource_input` of `node` itself."""
+    `resource_input` of `node` itself. `detail` is a key inside the argument, kept as written
+    (a tag key: `tags.cost_center`)."""
     if node is None:
         return None
     component = graph.component_of(node)
@@ -92,4 +95,7 @@ def fix_for(graph: Graph, node: Node | None, concern: str | None, resource_input
     config_key = None
     if top_level and project and argument not in _NOT_CONFIG:
         config_key = f"{project}:{component.name}.{camel_path(argument)}"
+    if detail:
+        argument += f".{detail}"
+        config_key = config_key and f"{config_key}.{detail}"
     return Fix(argument, component.name, component.type, config_key)

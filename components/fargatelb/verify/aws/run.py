@@ -143,12 +143,15 @@ def _report_violation(ctx: Context, node: Node, mapping: ResourceMapping, doc: D
 
 
 def _report_problem(ctx: Context, node: Node, hop: str, rule: str, url: str, problem: Problem) -> None:
+    resource_input = (problem.property or "").split(" ")[0]
+    # A tag's fix names the tag: `fargate-lb:web.tags.team`.
+    detail = resource_input.split(".", 1)[1] if problem.concern == "tags" and "." in resource_input else None
     ctx.add(
         problem.severity,
         hop,
         problem.message,
         source=node,
-        fix=ctx.fix(node, problem.concern, (problem.property or "").split(" ")[0]),
+        fix=ctx.fix(node, problem.concern, resource_input, detail),
         layer=Layer.AWS_RULES,
         property=problem.property,
         value=problem.value,
