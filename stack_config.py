@@ -29,7 +29,7 @@ from fargatelb import (
     UdpNlbServiceArgs,
 )
 from fargatelb._args import camel, from_mapping
-from fargatelb.network import resolve_network_args
+from fargatelb.network import resolve_network_args, secret_endpoints
 from fargatelb.udp import resolve_udp_args
 from fargatelb.web import resolve_web_args
 
@@ -170,7 +170,19 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
             image = (kwargs or {}).get(field)
             if image is not None:
                 _check_image_reachable(section, field, image, region, nat)
+    if not nat:
+        network = _with_secret_endpoints(network, [web, udp])
     return StackConfig(region=region, network=network, images=ImagesConfig(platform), web=web, udp=udp)
+
+
+def _with_secret_endpoints(network: PrivateNetworkArgs, services: list[dict[str, Any] | None]) -> PrivateNetworkArgs:
+    """Without NAT, tasks read their `secrets` through the secretsmanager/ssm endpoints: the network
+    gets the ones the services' secrets need (stated once, in the services' `secrets`)."""
+    arns = [arn for kwargs in services for arn in ((kwargs or {}).get("secrets") or {}).values()]
+    needed = [e for e in secret_endpoints(arns) if e not in (network.extra_interface_endpoints or [])]
+    if not needed:
+        return network
+    return dataclasses.replace(network, extra_interface_endpoints=[*(network.extra_interface_endpoints or []), *needed])
 
 
 def _check_image_reachable(section: str, field: str, image: str, region: str, nat: bool) -> None:

@@ -113,6 +113,13 @@ def resolve_network_args(args: PrivateNetworkArgs) -> _Settings:
     )
 
 
+def secret_endpoints(secret_arns: list[str]) -> list[str]:
+    """The interface endpoints tasks need to read these secrets without NAT: `secretsmanager` for
+    Secrets Manager ARNs, `ssm` for Parameter Store parameters."""
+    services = {"secretsmanager" if ":secretsmanager:" in arn else "ssm" for arn in secret_arns}
+    return sorted(services)
+
+
 def ecr_layer_bucket_policy(region: str) -> str:
     """S3 gateway endpoint policy: read ECR's image layers and nothing else in S3."""
     return json.dumps(

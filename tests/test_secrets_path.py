@@ -1,0 +1,83 @@
+"""The secrets path: a task's `secrets` are read by the ECS agent before the task starts, through
+the secretsmanager/ssm endpoints or NAT. The program adds the endpoints a stack's secrets need when
+there is no NAT, and the wiring check proves the path like the image-pull path."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from fargatelb.graph import Graph
+from fargatelb.verify import Report, Severity, check
+from offline import stack_config, synthesize_stack
+from stack_config import parse
+from wiring_fixtures import changed, without
+
+SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"
+PARAMETER = "arn:aws:ssm:eu-west-1:123456789012:parameter/app/token"
+
+
+def _config(secrets: dict[str, str], nat: str = "none") -> dict[str, str]:
+    raw = stack_config("dev")
+    web = json.loads(raw["fargate-lb:web"])
+    web["secrets"] = secrets
+    network = json.loads(raw["fargate-lb:network"])
+    network["natStrategy"] = nat
+    return {**raw, "fargate-lb:web": json.dumps(web), "fargate-lb:network": json.dumps(network)}
+
+
+@pytest.fixture(scope="module")
+def with_secrets() -> Graph:
+    return synthesize_stack("dev", config=_config({"DB_PASSWORD": SECRET, "API_TOKEN": PARAMETER})).graph()
+
+
+def _secrets_path(report: Report, service: str = "web-service") -> Any:
+    return next(p for p in report.paths if p.kind == "secrets" and p.service == service)
+
+
+def test_without_nat_the_network_gets_the_endpoints_the_secrets_need() -> None:
+    network = parse(_config({"DB_PASSWORD": SECRET, "API_TOKEN": PARAMETER})).network
+    assert network.extra_interface_endpoints == ["secretsmanager", "ssm"]
+    assert parse(_config({"DB_PASSWORD": SECRET})).network.extra_interface_endpoints == ["secretsmanager"]
+    assert not parse(_config({"DB_PASSWORD": SECRET}, nat="single")).network.extra_interface_endpoints
+
+
+def test_the_secrets_path_is_proven_through_both_endpoints(with_secrets: Graph) -> None:
+    report = check(with_secrets)
+    assert report.ok, report.format()
+    path = _secrets_path(report)
+    assert path.ok and "secretsmanager via network-vpce-secretsmanager" in path.text
+    assert "ssm via network-vpce-ssm" in path.text and "[1 secret]" in path.text
+    assert [p.kind for p in report.paths if p.service == "udp-service" and p.kind == "secrets"] == []
+
+
+def test_a_missing_secretsmanager_endpoint_is_named(with_secrets: Graph) -> None:
+    endpoint = next(n for n in with_secrets.nodes if n.name == "network-vpce-secretsmanager")
+    report = check(without(with_secrets, endpoint))
+    (finding,) = [f for f in report.errors if f.hop == "secretsmanager-endpoint"]
+    assert "no secretsmanager interface endpoint" in finding.message
+    assert "ResourceInitializationError" in finding.message and finding.service == "web-service"
+    assert not _secrets_path(report).ok
+
+
+def test_an_endpoint_group_that_does_not_admit_the_task_breaks_the_secrets_path(with_secrets: Graph) -> None:
+    grant = next(n for n in with_secrets.nodes if n.name == "web-endpoints-in")
+    report = check(without(with_secrets, grant))
+    assert "endpoint-sg-ingress" in report.hops()
+    assert not _secrets_path(report).ok
+
+
+def test_an_endpoint_without_private_dns_does_not_count(with_secrets: Graph) -> None:
+    endpoint = next(n for n in with_secrets.nodes if n.name == "network-vpce-ssm")
+    report = check(changed(with_secrets, endpoint, "privateDnsEnabled", False))
+    (finding,) = [f for f in report.errors if f.hop == "ssm-endpoint"]
+    assert "privateDnsEnabled false" in finding.message and finding.severity is Severity.ERROR
+
+
+def test_with_nat_the_secrets_are_read_through_it() -> None:
+    graph = synthesize_stack("dev", config=_config({"DB_PASSWORD": SECRET}, nat="single")).graph()
+    report = check(graph)
+    path = _secrets_path(report)
+    assert path.ok and "secretsmanager via NAT ✓" in path.text, report.format()
