@@ -127,6 +127,8 @@ def graph_from_policy_resources(resources: Iterable[PolicyResource]) -> Graph:
                 parent=parent.urn if parent is not None else getattr(opts, "parent", None),
                 custom=_is_custom(r.resource_type),
                 ignore_changes=list(getattr(opts, "ignore_changes", None) or []),
+                delete_before_replace=bool(getattr(opts, "delete_before_replace", False)),
+                protect=bool(getattr(opts, "protect", False)),
             )
         )
     return Graph(nodes)

@@ -286,3 +286,17 @@ def test_every_stack_file_passes_the_wiring_check(stack_recordings: dict[str, An
         if form == "recorded":
             assert not report.warnings and not report.unknowns, f"Pulumi.{stack}.yaml:\n{report.format()}"
         assert {p.kind for p in report.paths} >= {"traffic", "health-check", "image-pull", "logs"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Lifecycle
+
+
+def test_a_fixed_target_group_name_is_a_warning_unless_deleted_before_replace(good: Graph) -> None:
+    tg = roles(good, "web").target_group
+    named = changed(good, tg, "name", "web-tg")
+    (finding,) = [f for f in check(named).warnings if f.hop == "fixed-name"]
+    assert "creates the replacement first" in finding.message and finding.property == "name"
+    relaxed = dataclasses.replace(tg, props={**tg.props, "name": "web-tg"}, delete_before_replace=True)
+    graph = Graph(relaxed if n.urn == tg.urn else n for n in good.nodes)
+    assert "fixed-name" not in check(graph).hops(Severity.WARNING)

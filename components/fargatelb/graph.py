@@ -28,6 +28,8 @@ class Node:
     parent: str | None = None
     custom: bool = True
     ignore_changes: Sequence[str] = ()
+    delete_before_replace: bool = False
+    protect: bool = False
 
     def get(self, key: str, default: Any = None) -> Any:
         value = self.props.get(key, default)

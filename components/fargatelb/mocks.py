@@ -42,6 +42,7 @@ class Registration:
     dependencies: list[str]
     ignore_changes: list[str]
     delete_before_replace: bool
+    protect: bool = False
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -56,6 +57,8 @@ class Registration:
             parent=self.parent,
             custom=self.custom or self.remote,
             ignore_changes=self.ignore_changes,
+            delete_before_replace=self.delete_before_replace,
+            protect=self.protect,
         )
 
 
@@ -209,6 +212,7 @@ class RecordingMonitor(_mocks.MockMonitor):
             dependencies=list(request.dependencies),
             ignore_changes=list(request.ignoreChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
+            protect=bool(request.protect),
             id=reg.id if reg else "",
             outputs=dict(reg.state) if reg else {},
         )
