@@ -163,7 +163,7 @@ def preview(stack: str) -> int:
     for finding in report.findings:
         print(f"  {finding}")
     counts = f"{len(report.errors)} errors, {len(report.warnings)} warnings, {len(report.unknowns)} unknown"
-    print(f"wiring: {'ok' if report.ok else 'BROKEN'} ({counts})")
+    print(f"verdict: {'ok' if report.ok else 'BROKEN'} ({counts})")
     files = write_diagram(stack, graph, report)
     print("diagram: " + ", ".join(str(f.relative_to(ROOT)) for f in files))
     return 0 if report.ok else 1
