@@ -175,7 +175,8 @@ def build_fargate_service(
     task_sg = ec2.SecurityGroup(
         f"{name}-task-sg",
         vpc_id=spec.vpc_id,
-        description=f"{name} tasks: only the load balancer's ports from its security group",
+        # EC2 allows only a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* here: no apostrophes.
+        description=f"{name} tasks: only the load balancer ports, from its security group",
         tags=tags("task-sg"),
         opts=child,
     )
