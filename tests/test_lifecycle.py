@@ -9,8 +9,12 @@ import re
 
 import pytest
 
-from fargatelb.mocks import Recording
+from fargatelb import LoadBalancedFargateService, LoadBalancedFargateServiceArgs
+from fargatelb.mocks import Recording, Registration
 from offline import stacks, synthesize_stack
+from synth_helpers import on_network
+
+IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:" + "0" * 64
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -59,3 +63,59 @@ def test_every_committed_stack_is_checked(recordings: dict[str, Recording]) -> N
     for stack, rec in recordings.items():
         bad = [(n, t) for n, t in descriptions(rec) if not EC2_DESCRIPTION.fullmatch(t)]
         assert not bad, f"{stack}: {bad}"
+
+
+# --- the ECS service waits for what its first tasks need -------------------------------------------
+
+SERVICE = "aws:ecs/service:Service"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+ROLE = "aws:iam/role:Role"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+INLINE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:web-db-AbCdEf"
+
+
+def first_task_needs(rec: Recording, service: Registration) -> dict[str, str]:
+    """URN → name of every rule on the task SG's paths and every grant of the execution role."""
+    (task_sg,) = service.inputs["networkConfiguration"]["securityGroups"]
+    rules = [
+        r
+        for token in (INGRESS, EGRESS)
+        for r in rec.of_type(token)
+        if task_sg in (r.inputs.get("securityGroupId"), r.inputs.get("referencedSecurityGroupId"))
+    ]
+    task = next(t for t in rec.of_type(TASK_DEFINITION) if t.outputs.get("arn") == service.inputs["taskDefinition"])
+    role = next(r for r in rec.of_type(ROLE) if r.outputs.get("arn") == task.inputs["executionRoleArn"])
+    grants = [a for a in rec.of_type(ATTACHMENT) if a.inputs["role"] == role.outputs["name"]]
+    grants += [p for p in rec.of_type(INLINE_POLICY) if p.inputs["role"] == role.id]
+    return {r.urn: r.name for r in rules + grants}
+
+
+def assert_waits_for_first_task_needs(rec: Recording, expect_secrets: bool = False) -> None:
+    services = rec.of_type(SERVICE)
+    assert services
+    for service in services:
+        needs = first_task_needs(rec, service)
+        names = set(needs.values())
+        assert any(n.endswith("-exec") for n in names), f"{service.name}: no execution-role attachment found"
+        assert any("-task-in-" in n for n in names) and any("-lb-out-" in n for n in names)
+        assert any(n.endswith("-endpoints-in") for n in names) and any(n.endswith("-task-out-s3") for n in names)
+        assert any(n.endswith("-exec-secrets") for n in names) == expect_secrets
+        missing = sorted(name for urn, name in needs.items() if urn not in service.dependencies)
+        assert not missing, f"{service.name} is created before {missing}"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_each_service_waits_for_its_rules_and_execution_role_grants(
+    recordings: dict[str, Recording], stack: str
+) -> None:
+    assert_waits_for_first_task_needs(recordings[stack])
+
+
+def test_a_service_with_secrets_also_waits_for_the_secrets_grant() -> None:
+    rec = on_network(
+        lambda wiring, _: LoadBalancedFargateService(
+            "web", LoadBalancedFargateServiceArgs(**wiring, image=IMAGE, secrets={"DB_PASSWORD": SECRET_ARN})
+        )
+    )
+    assert_waits_for_first_task_needs(rec, expect_secrets=True)
