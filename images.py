@@ -8,6 +8,7 @@ by the app tests) becomes the container's ECS health check, since ECS ignores HE
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,23 @@ APP_DIR = Path(__file__).parent / "app"
 class AppImage:
     uri: pulumi.Output[str]
     health_check_command: list[str]
+    user: str
+
+
+def dockerfile_user(dockerfile: Path) -> str:
+    """The `USER` the image's final stage runs as: the container's `uid:gid` in ECS, which otherwise
+    overrides it with the component's default."""
+    text = re.sub(r"\\\n", " ", dockerfile.read_text())
+    user = None
+    for line in text.splitlines():
+        keyword, _, rest = line.strip().partition(" ")
+        if keyword.upper() == "FROM":
+            user = None  # a new stage starts as root
+        elif keyword.upper() == "USER":
+            user = rest.strip()
+    if user is None:
+        raise pulumi.RunError(f"{dockerfile} has no USER in its final stage: the image would run as root")
+    return user
 
 
 def ecr_image(name: str, platform: str) -> AppImage:
@@ -42,7 +60,11 @@ def ecr_image(name: str, platform: str) -> AppImage:
         platform=platform,
     )
     health = json.loads((context / "healthcheck.json").read_text())
-    return AppImage(uri=image.image_uri, health_check_command=list(health["command"]))
+    return AppImage(
+        uri=image.image_uri,
+        health_check_command=list(health["command"]),
+        user=dockerfile_user(context / "Dockerfile"),
+    )
 
 
 def with_app_image(
@@ -50,7 +72,7 @@ def with_app_image(
 ) -> dict[str, Any]:
     """Service arguments with app/<app> built into ECR, unless the stack names an image itself.
 
-    The built app's health check becomes the container's, unless the stack sets one.
+    The built app's health check and Dockerfile `USER` become the container's, unless the stack sets them.
     """
     if image in args:
         return args
@@ -58,4 +80,6 @@ def with_app_image(
     settings = args.get(container) or ContainerArgs()
     if settings.health_check_command is None:
         settings = dataclasses.replace(settings, health_check_command=built.health_check_command)
+    if settings.user is None:
+        settings = dataclasses.replace(settings, user=built.user)
     return {**args, image: built.uri, container: settings}

@@ -5,13 +5,17 @@ resources before it exist; an ECS service registered before the rules and role a
 first tasks need fails its first deployment. Both pass every mock, so each is asserted here.
 """
 
+import json
 import re
+from typing import Any
 
 import pytest
 
-from fargatelb import LoadBalancedFargateService, LoadBalancedFargateServiceArgs
+from fargatelb import ContainerArgs, InvalidArgument, LoadBalancedFargateService, LoadBalancedFargateServiceArgs
+from fargatelb.fargate import resolve_container
 from fargatelb.mocks import Recording, Registration
-from offline import stacks, synthesize_stack
+from images import dockerfile_user
+from offline import ROOT, stack_config, stacks, synthesize_stack
 from synth_helpers import on_network
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:" + "0" * 64
@@ -119,3 +123,62 @@ def test_a_service_with_secrets_also_waits_for_the_secrets_grant() -> None:
         )
     )
     assert_waits_for_first_task_needs(rec, expect_secrets=True)
+
+
+# --- containers run as the image's uid:gid, with nothing writable --------------------------------
+
+APP_OF_CONTAINER = {"app": "web", "udp": "udp", "healthcheck": "healthcheck"}
+
+
+def container_definitions(rec: Recording) -> list[dict[str, Any]]:
+    return [c for t in rec.of_type(TASK_DEFINITION) for c in json.loads(t.inputs["containerDefinitions"])]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_each_built_container_runs_as_its_dockerfile_uid_and_gid(recordings: dict[str, Recording], stack: str) -> None:
+    users = {c["name"]: c["user"] for c in container_definitions(recordings[stack])}
+    assert set(users) == set(APP_OF_CONTAINER)
+    for container, user in users.items():
+        assert user == dockerfile_user(ROOT / "app" / APP_OF_CONTAINER[container] / "Dockerfile"), container
+    assert users == {"app": "10001:10001", "udp": "65532:65532", "healthcheck": "10001:10001"}
+
+
+def test_a_stack_user_wins_over_the_dockerfile() -> None:
+    config = stack_config("dev")
+    web = json.loads(config["fargate-lb:web"])
+    config["fargate-lb:web"] = json.dumps({**web, "container": {"user": "2000:2000"}})
+    users = {c["name"]: c["user"] for c in container_definitions(synthesize_stack("dev", config))}
+    assert users["app"] == "2000:2000" and users["udp"] == "65532:65532"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_task_has_a_scratch_volume_and_every_root_filesystem_is_read_only(
+    recordings: dict[str, Recording], stack: str
+) -> None:
+    for task in recordings[stack].of_type(TASK_DEFINITION):
+        assert not task.inputs.get("volumes"), f"{task.name}: a Fargate bind mount is root-owned 0755"
+    for container in container_definitions(recordings[stack]):
+        assert container["readonlyRootFilesystem"] is True
+        assert not container.get("mountPoints"), container["name"]
+
+
+@pytest.mark.parametrize(
+    ("user", "problem"),
+    [
+        ("10001", "must name the group too, like '10001:10001'"),
+        ("0", "must not be root"),
+        ("0:10001", "must not be root"),
+        ("10001:0", "root group"),
+        ("app", "numeric uid:gid"),
+        ("10001:app", "numeric uid:gid"),
+        ("-1:-1", "numeric uid:gid"),
+    ],
+)
+def test_container_users_are_numeric_uid_and_gid_and_never_root(user: str, problem: str) -> None:
+    with pytest.raises(InvalidArgument, match=re.escape(problem)):
+        resolve_container("Owner", "container", ContainerArgs(user=user))
+
+
+def test_the_default_user_has_a_group() -> None:
+    assert resolve_container("Owner", "container", None).user == "10001:10001"
+    assert resolve_container("Owner", "sidecar", ContainerArgs(user="65532:65532")).user == "65532:65532"

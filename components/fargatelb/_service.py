@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, vpc
 
-from .fargate import DEFAULT_USER, SCRATCH_VOLUME, Scaling, TaskSettings, container_definition
+from .fargate import DEFAULT_USER, Scaling, TaskSettings, container_definition
 from .network import HTTPS, allow_endpoint_access
 
 EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -173,7 +173,6 @@ def build_fargate_service(
         execution_role_arn=execution_role.arn,
         task_role_arn=task_role.arn,
         container_definitions=pulumi.Output.all(log_group.name, *[c.image for c in spec.containers]).apply(definitions),
-        volumes=[{"name": SCRATCH_VOLUME}],
         runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": spec.task.cpu_architecture},
         tags=tags("task"),
         opts=child,

@@ -71,9 +71,9 @@ class UdpNlbServiceArgs:
     memory: Optional[int] = None
     """Memory (MiB) for the task, a value Fargate allows for the CPU. Default 512."""
     container: Optional[ContainerArgs] = None
-    """The UDP container's user and ECS health check. Default: uid 10001, no container health check."""
+    """The UDP container's user and ECS health check. Default: `10001:10001`, no container health check."""
     sidecar: Optional[ContainerArgs] = None
-    """The health-check sidecar's user and ECS health check. Default: uid 10001, none."""
+    """The health-check sidecar's user and ECS health check. Default: `10001:10001`, none."""
     environment: Optional[dict[str, str]] = None
     """Plain environment variables for the UDP container. Default none."""
     secrets: Optional[dict[str, str]] = None
