@@ -4,7 +4,7 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config.py images.py offline.py preview.py components policy tests bench app
+SOURCES := __main__.py stack_config.py images.py image_tags.py offline.py preview.py components policy tests bench app
 
 .PHONY: setup test lint preview preview-all pulumi-preview up bench clean
 

@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -164,24 +165,28 @@ def test_changing_one_app_changes_only_its_tag(tmp_path: Path) -> None:
     assert {a: t for a, t in after.items() if a != "web"} == {a: t for a, t in before.items() if a != "web"}
 
 
-@pytest.mark.parametrize(
-    ("change", "changes_tag"),
-    [
-        (lambda d: (d / "server.py").write_bytes((d / "server.py").read_bytes() + b"\n"), True),
-        (lambda d: (d / "server.py").write_bytes((d / "server.py").read_bytes().replace(b"\n", b"\r\n")), True),
-        (lambda d: (d / "Dockerfile").write_text((d / "Dockerfile").read_text() + "LABEL x=y\n"), True),
-        (lambda d: (d / "healthcheck.py").chmod(0o755), True),  # the executable bit is copied into the image
-        (lambda d: (d / "healthcheck.py").rename(d / "probe.py"), True),
-        (lambda d: (d / "notes.txt").write_text("ignored by .dockerignore"), False),
-        (lambda d: (d / "healthcheck.json").write_text("{}"), False),  # not sent to Docker
-        (lambda d: (d / ".dockerignore").write_text((d / ".dockerignore").read_text() + "# comment\n"), False),
-        (lambda d: os.utime(d / "server.py", (0, 0)), False),
-        (lambda d: (d / "server.py").chmod(0o600), False),  # only the executable bit counts
-    ],
-    ids=["content", "crlf", "dockerfile", "exec-bit", "rename", "ignored-file", "healthcheck-json",
-         "ignore-comment", "mtime", "read-bits"],  # fmt: skip
-)
-def test_what_changes_the_web_tag(tmp_path: Path, change, changes_tag: bool) -> None:  # type: ignore[no-untyped-def]
+def append(name: str, text: bytes) -> Callable[[Path], object]:
+    return lambda d: (d / name).write_bytes((d / name).read_bytes() + text)
+
+
+WEB_CHANGES = [
+    pytest.param(append("server.py", b"\n"), True, id="content"),
+    pytest.param(
+        lambda d: (d / "server.py").write_bytes((d / "server.py").read_bytes().replace(b"\n", b"\r\n")), True, id="crlf"
+    ),
+    pytest.param(append("Dockerfile", b"LABEL x=y\n"), True, id="dockerfile"),
+    pytest.param(lambda d: (d / "healthcheck.py").chmod(0o755), True, id="exec-bit"),  # copied into the image
+    pytest.param(lambda d: (d / "healthcheck.py").rename(d / "probe.py"), True, id="rename"),
+    pytest.param(lambda d: (d / "notes.txt").write_text("ignored"), False, id="ignored-file"),
+    pytest.param(lambda d: (d / "healthcheck.json").write_text("{}"), False, id="healthcheck-json"),  # not sent
+    pytest.param(append(".dockerignore", b"# comment\n"), False, id="ignore-comment"),
+    pytest.param(lambda d: os.utime(d / "server.py", (0, 0)), False, id="mtime"),
+    pytest.param(lambda d: (d / "server.py").chmod(0o600), False, id="read-bits"),  # only the executable bit
+]
+
+
+@pytest.mark.parametrize(("change", "changes_tag"), WEB_CHANGES)
+def test_what_changes_the_web_tag(tmp_path: Path, change: Callable[[Path], object], changes_tag: bool) -> None:
     copy = copy_apps(tmp_path)
     before = content_tag(copy / "web", platform=PLATFORM)
     change(copy / "web")
