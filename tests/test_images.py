@@ -44,8 +44,8 @@ def tag(app: str, platform: str = "linux/amd64") -> str:
 
 
 @pytest.fixture(scope="module")
-def first_deploy() -> Recording:
-    return synthesize_stack("dev")
+def first_deploy(committed_stacks: dict[str, Recording]) -> Recording:
+    return committed_stacks["dev"]
 
 
 def test_each_app_gets_an_immutable_scanned_repository_named_for_project_stack_and_app(
@@ -84,24 +84,24 @@ def test_task_definitions_name_the_pushed_image_by_digest(first_deploy: Recordin
         assert image == f"{ECR.format(region='eu-west-1')}/fargate-lb/dev/{app}@{digests[app]}"
 
 
-def test_an_unchanged_app_is_not_rebuilt_and_runs_the_image_its_tag_already_names(
+def test_an_unchanged_app_is_not_rebuilt_and_a_changed_one_is_built_under_its_new_tag(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The second `pulumi up` after the first push, or a rollback to a commit pushed earlier."""
-    ecr = {"fargate-lb/dev/web": {"ctx-" + "0" * 32: "sha256:" + "cd" * 32, tag("web"): PUSHED}}
+    """web as on the second `pulumi up` after its push, or a rollback to a commit pushed earlier;
+    udp changed since its last push; healthcheck never pushed (its repository doesn't exist)."""
+    ecr = {
+        "fargate-lb/dev/web": {"ctx-" + "0" * 32: "sha256:" + "cd" * 32, tag("web"): PUSHED},
+        "fargate-lb/dev/udp": {"ctx-" + "1" * 32: PUSHED},
+    }
     rec = synth(monkeypatch, ecr)
-    assert {r.name for r in rec.of_type(IMAGE)} == {"udp-image", "healthcheck-image"}
-    assert container_images(rec)["app"] == f"{ECR.format(region='eu-west-1')}/fargate-lb/dev/web@{PUSHED}"
-    assert ("aws:ecr/getImages:getImages", {"repositoryName": "fargate-lb/dev/web"}) in [
-        (token, {k: v for k, v in args.items() if v is not None}) for token, args in rec.calls
-    ]
-
-
-def test_a_changed_app_in_an_existing_repository_is_built_under_its_new_tag(monkeypatch: pytest.MonkeyPatch) -> None:
-    rec = synth(monkeypatch, {"fargate-lb/dev/web": {"ctx-" + "1" * 32: PUSHED}})
-    (web,) = [r for r in rec.of_type(IMAGE) if r.name == "web-image"]
-    assert web.inputs["tags"][0].endswith(":" + tag("web"))
-    assert PUSHED not in container_images(rec)["app"]
+    built = {r.name: r for r in rec.of_type(IMAGE)}
+    assert set(built) == {"udp-image", "healthcheck-image"}
+    assert built["udp-image"].inputs["tags"][0].endswith(":" + tag("udp"))
+    images = container_images(rec)
+    assert images["app"] == f"{ECR.format(region='eu-west-1')}/fargate-lb/dev/web@{PUSHED}"
+    assert images["udp"].endswith("@" + built["udp-image"].outputs["digest"])
+    asked = [(token, args.get("repositoryName")) for token, args in rec.calls if token == "aws:ecr/getImages:getImages"]
+    assert sorted(asked) == [("aws:ecr/getImages:getImages", f"fargate-lb/dev/{app}") for app in ("udp", "web")]
 
 
 def test_every_app_already_pushed_means_no_build_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,8 +120,8 @@ def test_another_region_and_platform_get_their_own_repository_and_tags(monkeypat
     assert web.inputs["platforms"] == ["linux/arm64"]
 
 
-def test_prod_repositories_are_not_force_deleted() -> None:
-    for repo in synthesize_stack("prod").of_type(REPOSITORY):
+def test_prod_repositories_are_not_force_deleted(committed_stacks: dict[str, Recording]) -> None:
+    for repo in committed_stacks["prod"].of_type(REPOSITORY):
         assert repo.inputs["forceDelete"] is False
         assert repo.inputs["name"].startswith("fargate-lb/prod/")
 

@@ -15,7 +15,7 @@ from fargatelb import ContainerArgs, InvalidArgument, LoadBalancedFargateService
 from fargatelb.fargate import resolve_container
 from fargatelb.mocks import Recording, Registration
 from images import dockerfile_user
-from offline import ROOT, stack_config, stacks, synthesize_stack
+from offline import ROOT, stack_config, synthesize_stack
 from synth_helpers import on_network
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:" + "0" * 64
@@ -33,8 +33,8 @@ EC2_DESCRIPTION = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}")
 
 
 @pytest.fixture(scope="module")
-def recordings() -> dict[str, Recording]:
-    return {stack: synthesize_stack(stack) for stack in stacks()}
+def recordings(committed_stacks: dict[str, Recording]) -> dict[str, Recording]:
+    return committed_stacks
 
 
 def descriptions(rec: Recording) -> list[tuple[str, str]]:

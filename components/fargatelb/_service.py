@@ -66,6 +66,7 @@ class ServiceSpec:
 class FargateParts:
     cluster_name: pulumi.Output[str]
     service: ecs.Service
+    task_definition: ecs.TaskDefinition
     task_security_group: ec2.SecurityGroup
     log_group: cloudwatch.LogGroup
 
@@ -280,7 +281,17 @@ def build_fargate_service(
     )
 
     _autoscaling(name, spec.task.scaling, cluster_name, service, child)
-    return FargateParts(cluster_name=cluster_name, service=service, task_security_group=task_sg, log_group=log_group)
+    # The revision the service is told to run, for the post-deploy check (verify_deploy.py): the
+    # provider reports success even when the circuit breaker has rolled back to the previous one.
+    # Set here so both components carry it; each declares it among its outputs.
+    parent.task_definition_arn = task_definition.arn  # type: ignore[attr-defined]
+    return FargateParts(
+        cluster_name=cluster_name,
+        service=service,
+        task_definition=task_definition,
+        task_security_group=task_sg,
+        log_group=log_group,
+    )
 
 
 def _autoscaling(
