@@ -25,7 +25,6 @@ Standard library only, and cheap: a few small files per app (see `main` for the 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -33,7 +32,6 @@ import posixpath
 import re
 import stat
 import sys
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,6 +281,9 @@ def app_tags(apps: Sequence[str], platform: str, app_dir: Path = APP_DIR) -> dic
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import argparse  # the command only: the program imports this module on every run
+    import time
+
     parser = argparse.ArgumentParser(
         description="Print the content-addressed image tag of each app/<name> (what `pulumi up` pushes).",
     )
