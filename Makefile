@@ -4,11 +4,11 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config.py images.py offline.py preview.py components policy tests bench app scripts
+SOURCES := __main__.py stack_config.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts
 # Only cfn-lint's data is read (scripts/extract_aws_schemas.py): installed without its dependencies.
 CFN_LINT := cfn-lint==1.58.0
 
-.PHONY: setup test lint preview preview-all pulumi-preview up bench clean
+.PHONY: setup test lint preview preview-all pulumi-preview up verify-deploy bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt components/pyproject.toml policy/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ pulumi-preview: setup  ## a real preview against AWS, enforcing the policy pack 
 
 up: setup  ## deploy (needs the CLI, AWS credentials and Docker for the image builds)
 	pulumi up --stack $(STACK) --policy-pack policy
+
+verify-deploy: setup  ## after `up`: the services run the revisions the stack declares (see verify_deploy.py --help)
+	pulumi stack output --stack $(STACK) --json | $(PY) verify_deploy.py --outputs -
 
 bench: setup
 	$(PY) bench/preview_bench.py

@@ -4,6 +4,8 @@ Consumes the fargatelb package exactly as any other program would. Images are bu
 and pushed to ECR by `pulumi up`, unless the stack names an image URI.
 """
 
+from typing import Any, Protocol, cast
+
 import pulumi
 
 from fargatelb import (
@@ -17,7 +19,28 @@ from fargatelb import (
 from images import with_app_image
 from stack_config import load
 
+
+class _Deployed(Protocol):
+    cluster_name: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+    target_group_arn: pulumi.Output[str]
+
+
+def deployment(component: object, **more: pulumi.Input[str]) -> dict[str, Any]:
+    """What verify_deploy.py checks after `pulumi up`: the service, the revision it must run, its targets."""
+    c = cast(_Deployed, component)  # both components carry task_definition_arn (fargatelb._service)
+    return {
+        "cluster": c.cluster_name,
+        "service": c.service_name,
+        "taskDefinitionArn": c.task_definition_arn,
+        "targetGroupArn": c.target_group_arn,
+        **more,
+    }
+
+
 config = load()  # everything validated before the first resource
+deployments: dict[str, dict[str, Any]] = {}
 network = PrivateNetwork("network", config.network)
 nat = (config.network.nat_strategy or NatStrategy.NONE) != NatStrategy.NONE
 wiring = dict(
@@ -40,6 +63,7 @@ if config.web is not None:
         LoadBalancedFargateServiceArgs(**wiring, **web_args, internet_egress=nat),
     )
     pulumi.export("url", web.url)
+    deployments["web"] = deployment(web, url=web.url)
 
 if config.udp is not None:
     udp_args = with_app_image(config.udp, "udp", config.images.platform)
@@ -56,3 +80,6 @@ if config.udp is not None:
         ),
     )
     pulumi.export("udpEndpoint", pulumi.Output.concat(udp.load_balancer_dns_name, ":", udp.udp_port.apply(str)))
+    deployments["udp"] = deployment(udp)
+
+pulumi.export("deployments", deployments)

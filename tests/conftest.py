@@ -25,3 +25,12 @@ def synth() -> Callable[..., Recording]:
 def with_network() -> Callable[[Callable[..., Any]], Recording]:
     """Synthesize a PrivateNetwork plus whatever `build(wiring, network)` adds on top of it."""
     return on_network
+
+
+@pytest.fixture(scope="session")
+def committed_stacks() -> dict[str, Recording]:
+    """Every committed Pulumi.<stack>.yaml run once under the default mocks (ECR empty), for tests
+    that only read the recording."""
+    from offline import stacks, synthesize_stack
+
+    return {stack: synthesize_stack(stack) for stack in stacks()}

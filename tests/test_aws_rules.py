@@ -38,6 +38,7 @@ NOT_AWS_RESOURCES = {
     "tls:index/privateKey:PrivateKey",
     "tls:index/selfSignedCert:SelfSignedCert",
     "awsx:ecr:Image",
+    "docker-build:index:Image",
     "aws:acm/certificateValidation:CertificateValidation",
 }
 

@@ -62,20 +62,20 @@ def test_no_security_group_rule_is_open_to_the_world_on_443(recordings: dict[str
 
 
 def test_dev_builds_each_app_image_into_its_own_ecr_repository(dev: Recording) -> None:
-    images = {r.name: r.inputs for r in dev.of_type("awsx:ecr:Image")}
+    images = {r.name: r.inputs for r in dev.of_type("docker-build:index:Image")}
     assert set(images) == {"web-image", "udp-image", "healthcheck-image"}
     for name, image in images.items():
         app = name.removesuffix("-image")
-        assert Path(image["context"]).parts[-2:] == ("app", app)
-        assert (Path(image["context"]) / "Dockerfile").is_file()
-        assert image["platform"] == "linux/amd64"
-    assert len(dev.of_type("awsx:ecr:Repository")) == 3
+        assert image["context"]["location"] == f"app/{app}"  # relative: the same in every checkout
+        assert image["platforms"] == ["linux/amd64"]
+    assert len(dev.of_type("aws:ecr/repository:Repository")) == 3
 
 
 def test_built_images_reach_the_task_definitions(dev: Recording) -> None:
     task = dev.one("aws:ecs/taskDefinition:TaskDefinition", "web-task")
     (container,) = json.loads(task.inputs["containerDefinitions"])
-    assert ".dkr.ecr.eu-west-1.amazonaws.com/web-repo@sha256:" in container["image"]
+    digest = dev.one("docker-build:index:Image", "web-image").outputs["digest"]
+    assert container["image"] == f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/fargate-lb/dev/web@{digest}"
 
 
 def eight_places(rec: Recording) -> dict[str, int]:

@@ -67,6 +67,17 @@ def test_merges_to_main_deploy_dev_then_prod_behind_a_protected_environment(depl
     assert deploy["concurrency"]["cancel-in-progress"] is False, "never cancel a running pulumi up"
 
 
+def test_every_pulumi_up_is_followed_by_the_deploy_check_of_the_same_stack(deploy: dict[str, Any]) -> None:
+    for name, job in deploy["jobs"].items():
+        steps = job["steps"]
+        ups = [i for i, step in enumerate(steps) if step.get("with", {}).get("command") == "up"]
+        for i in ups:
+            stack = steps[i]["with"]["stack-name"]
+            after = [step.get("run", "") for step in steps[i + 1 :]]
+            assert f"make verify-deploy STACK={stack}" in after, f"{name}: `pulumi up` of {stack} is not verified"
+    assert sum(1 for job in deploy["jobs"].values() for s in job["steps"] if "verify-deploy" in s.get("run", "")) == 2
+
+
 def test_every_make_verb_the_workflows_run_exists() -> None:
     makefile = (WORKFLOWS.parent.parent / "Makefile").read_text()
     for name in ("pull-request.yml", "deploy.yml"):

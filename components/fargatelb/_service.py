@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, vpc
 
-from .fargate import DEFAULT_USER, SCRATCH_VOLUME, Scaling, TaskSettings, container_definition
+from .fargate import DEFAULT_USER, Scaling, TaskSettings, container_definition
 from .network import HTTPS, allow_endpoint_access
 
 EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -66,6 +66,7 @@ class ServiceSpec:
 class FargateParts:
     cluster_name: pulumi.Output[str]
     service: ecs.Service
+    task_definition: ecs.TaskDefinition
     task_security_group: ec2.SecurityGroup
     log_group: cloudwatch.LogGroup
 
@@ -110,12 +111,18 @@ def build_fargate_service(
         opts=child,
     )
 
+    # What the first tasks need before the service may start them: the execution role's grants (pull,
+    # logs, secrets) and every security-group rule on their paths. IAM and EC2 accept the service
+    # before these exist, and its first tasks then fail to pull, to start or to become healthy.
+    first_tasks_need: list[pulumi.Resource] = []
     execution_role = iam.Role(f"{name}-exec", assume_role_policy=_ECS_TASKS_TRUST, tags=tags("exec"), opts=child)
-    iam.RolePolicyAttachment(f"{name}-exec", role=execution_role.name, policy_arn=EXECUTION_POLICY_ARN, opts=child)
+    first_tasks_need.append(
+        iam.RolePolicyAttachment(f"{name}-exec", role=execution_role.name, policy_arn=EXECUTION_POLICY_ARN, opts=child)
+    )
     secret_arns = sorted({arn for c in spec.containers for arn in c.secrets.values()})
     if secret_arns:
         # The managed policy can't read secrets; grant exactly the ones referenced, nothing wider.
-        iam.RolePolicy(
+        secrets_policy = iam.RolePolicy(
             f"{name}-exec-secrets",
             role=execution_role.id,
             policy=json.dumps(
@@ -132,6 +139,7 @@ def build_fargate_service(
             ),
             opts=child,
         )
+        first_tasks_need.append(secrets_policy)
     # The application's own role: empty until the application needs AWS APIs.
     task_role = iam.Role(f"{name}-task", assume_role_policy=_ECS_TASKS_TRUST, tags=tags("task"), opts=child)
 
@@ -166,7 +174,6 @@ def build_fargate_service(
         execution_role_arn=execution_role.arn,
         task_role_arn=task_role.arn,
         container_definitions=pulumi.Output.all(log_group.name, *[c.image for c in spec.containers]).apply(definitions),
-        volumes=[{"name": SCRATCH_VOLUME}],
         runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": spec.task.cpu_architecture},
         tags=tags("task"),
         opts=child,
@@ -175,13 +182,14 @@ def build_fargate_service(
     task_sg = ec2.SecurityGroup(
         f"{name}-task-sg",
         vpc_id=spec.vpc_id,
-        description=f"{name} tasks: only the ports of the load balancer, from its security group",
+        # EC2 allows only a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* here: no apostrophes.
+        description=f"{name} tasks: only the load balancer ports, from its security group",
         tags=tags("task-sg"),
         opts=child,
     )
     for hop in hops:
         # Each hop is two rules that must agree: the load balancer may send, the task may receive.
-        vpc.SecurityGroupIngressRule(
+        task_in = vpc.SecurityGroupIngressRule(
             f"{name}-task-in-{hop.protocol}-{hop.port}",
             security_group_id=task_sg.id,
             referenced_security_group_id=lb_security_group.id,
@@ -192,7 +200,7 @@ def build_fargate_service(
             tags=tags(f"task-in-{hop.port}"),
             opts=child,
         )
-        vpc.SecurityGroupEgressRule(
+        lb_out = vpc.SecurityGroupEgressRule(
             f"{name}-lb-out-{hop.protocol}-{hop.port}",
             security_group_id=lb_security_group.id,
             referenced_security_group_id=task_sg.id,
@@ -203,13 +211,14 @@ def build_fargate_service(
             tags=tags(f"lb-out-{hop.port}"),
             opts=child,
         )
+        first_tasks_need += [task_in, lb_out]
 
     # Image pulls and logs: HTTPS to the interface endpoints, and to S3 (ECR's layers) via the
     # gateway endpoint's prefix list. The endpoint side admits this task group and no other.
-    endpoint_access = allow_endpoint_access(name, spec.endpoint_security_group_id, task_sg.id, parent)
+    first_tasks_need.append(allow_endpoint_access(name, spec.endpoint_security_group_id, task_sg.id, parent))
 
     def https_out(role: str, description: str, **destination: pulumi.Input[str]) -> None:
-        vpc.SecurityGroupEgressRule(
+        rule = vpc.SecurityGroupEgressRule(
             f"{name}-{role}",
             security_group_id=task_sg.id,
             ip_protocol="tcp",
@@ -220,6 +229,7 @@ def build_fargate_service(
             opts=child,
             **destination,
         )
+        first_tasks_need.append(rule)
 
     https_out(
         "task-out-endpoints",
@@ -264,14 +274,24 @@ def build_fargate_service(
             parent=parent,
             # Autoscaling owns the task count; without this every `pulumi up` undoes a scale-out.
             ignore_changes=["desiredCount"],
-            # A service registered before its listener exists, or before tasks can pull their image,
-            # fails its first deployment.
-            depends_on=[*wait_for, endpoint_access],
+            # A service registered before its listener exists, or before its tasks may pull their image,
+            # write logs, read secrets and be reached by the load balancer, fails its first deployment.
+            depends_on=[*wait_for, *first_tasks_need],
         ),
     )
 
     _autoscaling(name, spec.task.scaling, cluster_name, service, child)
-    return FargateParts(cluster_name=cluster_name, service=service, task_security_group=task_sg, log_group=log_group)
+    # The revision the service is told to run, for the post-deploy check (verify_deploy.py): the
+    # provider reports success even when the circuit breaker has rolled back to the previous one.
+    # Set here so both components carry it; each declares it among its outputs.
+    parent.task_definition_arn = task_definition.arn  # type: ignore[attr-defined]
+    return FargateParts(
+        cluster_name=cluster_name,
+        service=service,
+        task_definition=task_definition,
+        task_security_group=task_sg,
+        log_group=log_group,
+    )
 
 
 def _autoscaling(

@@ -24,8 +24,6 @@ FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
 }
 
 CPU_ARCHITECTURES = ("X86_64", "ARM64")
-SCRATCH_VOLUME = "scratch"
-"""The task volume mounted at /tmp, since root filesystems are read-only."""
 
 # Load balancer and target group names are at most 32 characters and Pulumi's auto-name appends
 # 8 ("-" and 7 random), so the longest child suffix ("-alb", "-nlb", "-tg") leaves 20 for the
@@ -110,7 +108,9 @@ class ContainerArgs:
     """How one container runs."""
 
     user: Optional[str] = None
-    """Numeric `uid[:gid]` the process runs as; root (0) is refused (Security Hub ECS.20). Default `10001`."""
+    """Numeric `uid:gid` the process runs as, matching the image's `USER`; uid 0 (Security Hub ECS.20)
+    and gid 0 (the root group) are refused. Default `10001:10001`; an image built from app/<name>
+    brings its Dockerfile's `USER`."""
     health_check_command: Optional[list[str]] = None
     """ECS container health check, e.g. `["CMD", "python", "/app/healthcheck.py"]` (ECS ignores a
     Dockerfile HEALTHCHECK). Default none."""
@@ -122,18 +122,34 @@ class Container:
     health_check_command: list[str] | None
 
 
-DEFAULT_USER = "10001"
+DEFAULT_USER = "10001:10001"
 _USER = re.compile(r"^(\d+)(?::(\d+))?$")
+
+
+def check_user(owner: str, field: str, user: str) -> str:
+    """A numeric `uid:gid`, neither root. A bare uid is refused: without a group the process runs in
+    the image's passwd group for that uid, or in group 0 (root) when it has none, as on `scratch`."""
+    match = _USER.match(user)
+    if not match:
+        raise InvalidArgument(owner, field, f"must be a numeric uid:gid like '10001:10001', got {user!r}")
+    uid, gid = match.groups()
+    if int(uid) == 0:
+        raise InvalidArgument(owner, field, "must not be root (uid 0): Security Hub ECS.20")
+    if gid is None:
+        raise InvalidArgument(
+            owner,
+            field,
+            f"must name the group too, like '{uid}:{uid}': with a bare uid a container without that uid in "
+            f"its /etc/passwd runs in group 0 (root); got {user!r}",
+        )
+    if int(gid) == 0:
+        raise InvalidArgument(owner, field, f"must not run in the root group (gid 0), got {user!r}")
+    return f"{int(uid)}:{int(gid)}"
 
 
 def resolve_container(owner: str, field: str, args: ContainerArgs | None) -> Container:
     a = args or ContainerArgs()
-    user = default(a.user, DEFAULT_USER)
-    match = _USER.match(user)
-    if not match:
-        raise InvalidArgument(owner, f"{field}.user", f"must be a numeric uid or uid:gid like '10001', got {user!r}")
-    if int(match.group(1)) == 0:
-        raise InvalidArgument(owner, f"{field}.user", "must not be root (uid 0): Security Hub ECS.20")
+    user = check_user(owner, f"{field}.user", default(a.user, DEFAULT_USER))
     command = a.health_check_command
     if command is not None and (not command or command[0] not in ("CMD", "CMD-SHELL")):
         raise InvalidArgument(
@@ -267,9 +283,10 @@ def container_definition(
                 "awslogs-stream-prefix": stream_prefix,
             },
         },
-        # The root filesystem is read-only; /tmp is a task volume on Fargate's ephemeral storage
-        # (Fargate does not support tmpfs mounts).
-        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp", "readOnly": False}],
+        # No scratch volume: the root filesystem is read-only and nothing is writable. A Fargate bind
+        # mount is created root-owned 0755, so a non-root user can't write to it unless the image
+        # declares `VOLUME` at the same path with its own ownership (ECS copies that path's data);
+        # none of the apps writes files, so none gets one.
     }
     if depends_on:
         definition["dependsOn"] = [{"containerName": c, "condition": "START"} for c in depends_on]

@@ -13,7 +13,8 @@ the engine sees it (parent, property dependencies, ignore_changes), which the wi
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.runtime import mocks as _mocks
@@ -45,6 +46,7 @@ class Registration:
     protect: bool = False
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
+    retain_on_delete: bool = False
 
     def node(self) -> Node:
         return Node(
@@ -85,6 +87,10 @@ _ID_PREFIX = {
 
 class RecordingMocks(pulumi.runtime.Mocks):
     """Answers resources and invokes with AWS-shaped values. Keyed by type token."""
+
+    ecr_images: ClassVar[Mapping[str, Mapping[str, str]]] = MappingProxyType({})
+    """The ECR repositories `getRepositories` and `getImages` list: name → {tag: digest}. Empty,
+    as for a first deploy; a test that needs pushed images patches it."""
 
     def __init__(self, region: str = DEFAULT_REGION, zone_count: int = 3) -> None:
         self.region = region
@@ -155,6 +161,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
             out |= {"privateKeyPem": "-----BEGIN PRIVATE KEY-----\nmock\n-----END PRIVATE KEY-----\n"}
         elif t == "tls:index/selfSignedCert:SelfSignedCert":
             out |= {"certPem": "-----BEGIN CERTIFICATE-----\nmock\n-----END CERTIFICATE-----\n"}
+        elif t == "aws:ecr/repository:Repository":
+            physical = inputs.get("name") or physical
+            out |= {
+                "arn": self._arn("ecr", f"repository/{physical}"),
+                "name": physical,
+                "registryId": ACCOUNT_ID,
+                "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{physical}",
+            }
+            rid = physical
+        elif t == "docker-build:index:Image":
+            tags = [str(tag) for tag in inputs.get("tags") or []]
+            digest = "sha256:" + hashlib.sha256("\n".join(tags).encode()).hexdigest()
+            out |= {"digest": digest, "ref": f"{tags[0]}@{digest}" if tags else "", "contextHash": _hex(name, 64)}
+            rid = digest
         elif t == "awsx:ecr:Repository":
             # A remote awsx component: return only the outputs used, typed as the SDK declares them.
             url = f"{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com/{name}"
@@ -183,6 +203,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return {"id": self.region, "authorizationToken": "bW9jazptb2Nr", "userName": "AWS", "password": "mock",
                     "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{self.region}.amazonaws.com"}  # fmt: skip
+        if token == "aws:ecr/getRepositories:getRepositories":
+            return {"id": self.region, "names": sorted(self.ecr_images), "region": self.region}
+        if token == "aws:ecr/getImages:getImages":
+            repository = inputs["repositoryName"]
+            if repository not in self.ecr_images:
+                raise UnknownInvokeError(f"RepositoryNotFoundException: {repository!r} is not in ecr_images")
+            return {"id": repository, "repositoryName": repository, "registryId": ACCOUNT_ID, "region": self.region,
+                    "imageIds": [{"imageTag": tag, "imageDigest": digest}
+                                 for tag, digest in sorted(self.ecr_images[repository].items())]}  # fmt: skip
         raise UnknownInvokeError(f"RecordingMocks has no answer for invoke {token!r}; add one with realistic values")
 
 
@@ -215,6 +244,7 @@ class RecordingMonitor(_mocks.MockMonitor):
             protect=bool(request.protect),
             id=reg.id if reg else "",
             outputs=dict(reg.state) if reg else {},
+            retain_on_delete=bool(request.retainOnDelete),
         )
         return response
 

@@ -71,9 +71,9 @@ class UdpNlbServiceArgs:
     memory: Optional[int] = None
     """Memory (MiB) for the task, a value Fargate allows for the CPU. Default 512."""
     container: Optional[ContainerArgs] = None
-    """The UDP container's user and ECS health check. Default: uid 10001, no container health check."""
+    """The UDP container's user and ECS health check. Default: `10001:10001`, no container health check."""
     sidecar: Optional[ContainerArgs] = None
-    """The health-check sidecar's user and ECS health check. Default: uid 10001, none."""
+    """The health-check sidecar's user and ECS health check. Default: `10001:10001`, none."""
     environment: Optional[dict[str, str]] = None
     """Plain environment variables for the UDP container. Default none."""
     secrets: Optional[dict[str, str]] = None
@@ -162,6 +162,8 @@ class UdpNlbService(pulumi.ComponentResource):
     """The UDP target group's ARN."""
     service_name: pulumi.Output[str]
     """The ECS service's name."""
+    task_definition_arn: pulumi.Output[str]
+    """The task definition revision (ARN) the ECS service is told to run."""
     cluster_name: pulumi.Output[str]
     """The ECS cluster's name."""
     task_security_group_id: pulumi.Output[str]
@@ -274,6 +276,7 @@ class UdpNlbService(pulumi.ComponentResource):
         self.load_balancer_arn = nlb.arn
         self.target_group_arn = target_group.arn
         self.service_name = parts.service.name
+        self.task_definition_arn = parts.task_definition.arn
         self.cluster_name = parts.cluster_name
         self.task_security_group_id = parts.task_security_group.id
         self.load_balancer_security_group_id = nlb_sg.id
@@ -284,6 +287,7 @@ class UdpNlbService(pulumi.ComponentResource):
                 "load_balancer_arn": self.load_balancer_arn,
                 "target_group_arn": self.target_group_arn,
                 "service_name": self.service_name,
+                "task_definition_arn": self.task_definition_arn,
                 "cluster_name": self.cluster_name,
                 "task_security_group_id": self.task_security_group_id,
                 "load_balancer_security_group_id": self.load_balancer_security_group_id,

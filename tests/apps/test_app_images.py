@@ -8,7 +8,6 @@ healthcheck.json, and Python code that needs nothing beyond the standard library
 from __future__ import annotations
 
 import ast
-import fnmatch
 import json
 import re
 import shlex
@@ -18,6 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from image_tags import DockerIgnore, ignore_patterns
 
 from .helpers import APP, REPO
 
@@ -77,27 +78,23 @@ def test_dockerfile_healthcheck_matches_ecs_healthcheck_json(name: str) -> None:
 
 @pytest.mark.parametrize("name", APPS)
 def test_build_context_is_self_contained(name: str) -> None:
-    """Every COPY source exists in app/<name> and is let through by its .dockerignore."""
-    patterns = [
-        line.strip()
-        for line in (APP / name / ".dockerignore").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-
-    def included(path: str) -> bool:
-        keep = True
-        for pattern in patterns:  # last matching pattern wins, as in Docker
-            negated = pattern.startswith("!")
-            if fnmatch.fnmatch(path, pattern.lstrip("!")):
-                keep = negated
-        return keep
-
+    """Every COPY source exists in app/<name> and is let through by its .dockerignore, matched as
+    Docker matches it (the same matcher decides what the image tag hashes)."""
+    context = APP / name
+    ignore = DockerIgnore(ignore_patterns(context, context / "Dockerfile"))
     for keyword, args in dockerfile_instructions(name):
         if keyword != "COPY" or "--from=" in args:
             continue
-        for source in args.split()[:-1]:
-            assert (APP / name / source).is_file(), f"{name}: COPY {source} is not in app/{name}"
-            assert included(source), f"{name}: .dockerignore excludes COPY source {source}"
+        for source in [a for a in args.split() if not a.startswith("--")][:-1]:
+            assert (context / source).is_file(), f"{name}: COPY {source} is not in app/{name}"
+            assert not ignore.excluded(source), f"{name}: .dockerignore excludes COPY source {source}"
+
+
+@pytest.mark.parametrize("name", ["web", "healthcheck"])
+def test_copied_code_is_world_readable_whatever_the_checkout_umask(name: str) -> None:
+    """The tag hashes only the executable bit, so the image must not take other modes from the checkout."""
+    copies = [args for keyword, args in dockerfile_instructions(name) if keyword == "COPY" and "--from=" not in args]
+    assert copies and all(args.startswith("--chmod=0644 ") for args in copies), copies
 
 
 @pytest.mark.parametrize("name", ["web", "healthcheck"])

@@ -4,13 +4,25 @@
   is scaled back to the configured count by every `pulumi up`.
 - `fixed-name` (warning): a resource AWS names uniquely, given a fixed name, that Pulumi replaces
   on some change: Pulumi creates the new one before deleting the old, and the name collides.
+- `immutable-tag` (error): an image pushed under a fixed tag into an immutable repository: the
+  second build is refused.
 """
 
 from __future__ import annotations
 
+from ..graph import Node
 from .context import Context
 from .model import Layer, Severity
-from .tokens import LOAD_BALANCERS, SCALING_TARGET, SECURITY_GROUP, SERVICE, TARGET_GROUPS
+from .tokens import (
+    AWSX_IMAGE,
+    DOCKER_BUILD_IMAGE,
+    ECR_REPOSITORIES,
+    LOAD_BALANCERS,
+    SCALING_TARGET,
+    SECURITY_GROUP,
+    SERVICE,
+    TARGET_GROUPS,
+)
 
 # Type → the changes that replace it (from the provider's schema: these inputs force a new resource).
 _REPLACED_ON = {
@@ -21,6 +33,7 @@ _REPLACED_ON = {
 
 
 def check_lifecycle(ctx: Context) -> None:
+    check_image_tags(ctx)
     for svc in ctx.g.of_type(SERVICE):
         scaled = bool(ctx.referrers(svc, (SCALING_TARGET,), "resourceId"))
         ignored = {"desiredCount", "desired_count"} & set(svc.ignore_changes)
@@ -50,3 +63,48 @@ def check_lifecycle(ctx: Context) -> None:
                 property="name",
                 value=name,
             )
+
+
+def check_image_tags(ctx: Context) -> None:
+    """An immutable repository accepts each tag once: a build pushed under a fixed tag (or none,
+    which is `latest`) deploys once, and the next changed build is refused
+    (ImageTagAlreadyExistsException)."""
+    for image in ctx.g.of_type(DOCKER_BUILD_IMAGE):
+        repositories = ctx.refs(image, "tags", ECR_REPOSITORIES)
+        if not image.get("push") or not _immutable(repositories):
+            continue
+        for tag in image.get("tags") or []:
+            if isinstance(tag, str) and _tag_of(tag) == "latest":
+                _fixed_tag(ctx, image, "tags", tag)
+    for image in ctx.g.of_type(AWSX_IMAGE):
+        if not _immutable(ctx.refs(image, "repositoryUrl", ECR_REPOSITORIES)):
+            continue
+        tag = image.get("imageTag")
+        if tag is None and not image.property_dependencies.get("imageTag"):
+            _fixed_tag(ctx, image, "imageTag", None)
+        elif tag == "latest":
+            _fixed_tag(ctx, image, "imageTag", tag)
+
+
+def _immutable(repositories: list[Node]) -> bool:
+    return any(r.get("imageTagMutability") == "IMMUTABLE" for r in repositories)
+
+
+def _tag_of(reference: str) -> str:
+    name = reference.rsplit("/", 1)[-1]
+    return name.split(":", 1)[1] if ":" in name else "latest"
+
+
+def _fixed_tag(ctx: Context, image: Node, prop: str, tag: str | None) -> None:
+    what = f"the fixed tag {tag!r}" if tag else "no tag (awsx then derives one from the context path and stack)"
+    ctx.add(
+        Severity.ERROR,
+        "immutable-tag",
+        f"{image.name} pushes {what} into an immutable repository: the first build deploys, the next changed "
+        "build is refused (ImageTagAlreadyExistsException). Tag each build by its content",
+        source=image,
+        fix=ctx.fix(image, "image", prop),
+        layer=Layer.LIFECYCLE,
+        property=prop,
+        value=tag,
+    )

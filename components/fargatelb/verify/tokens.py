@@ -21,8 +21,9 @@ SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 IAM_ROLE = "aws:iam/role:Role"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-ECR_REPOSITORY = "awsx:ecr:Repository"
-ECR_IMAGE = "awsx:ecr:Image"
+ECR_REPOSITORIES = ("aws:ecr/repository:Repository", "awsx:ecr:Repository")
+AWSX_IMAGE = "awsx:ecr:Image"
+DOCKER_BUILD_IMAGE = "docker-build:index:Image"
 STACK = "pulumi:pulumi:Stack"
 
 WEB_COMPONENT = "fargatelb:index:LoadBalancedFargateService"

@@ -550,6 +550,25 @@ MAPPINGS: tuple[ResourceMapping, ...] = (
         autoname=("name", "PolicyName"),
     ),
     ResourceMapping(
+        "aws:ecr/repository:Repository",
+        "AWS::ECR::Repository",
+        {
+            "RepositoryName": P("name"),
+            "ImageTagMutability": P("imageTagMutability"),
+            "ImageScanningConfiguration": Obj({"ScanOnPush": P("imageScanningConfiguration.scanOnPush")}),
+            "EncryptionConfiguration": Obj(
+                {
+                    "EncryptionType": P("encryptionConfigurations[0].encryptionType"),
+                    "KmsKey": P("encryptionConfigurations[0].kmsKey"),
+                }
+            ),
+            "Tags": Tags(),
+        },
+        autoname=("name", "RepositoryName"),
+        autoname_lower=True,
+        unchecked={"forceDelete": "a provider option: Pulumi deletes the images with the repository"},
+    ),
+    ResourceMapping(
         "awsx:ecr:Repository",
         "AWS::ECR::Repository",
         {
