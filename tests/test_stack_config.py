@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from offline import stack_config, stacks
+from offline import parse_stack, stack_config, stacks
 from stack_config import ConfigError, parse
 
 
@@ -19,11 +19,15 @@ def config(**sections: Any) -> dict[str, str]:
 WEB = {"containerPort": 8080}
 
 
-def test_every_stack_file_parses() -> None:
+def test_every_stack_file_parses_offline() -> None:
     assert {"dev", "prod"} <= set(stacks())
     for stack in stacks():
-        parsed = parse(stack_config(stack))
-        assert parsed.region
+        parsed = parse_stack(stack)
+        assert parsed.region and parsed.source == f"Pulumi.{stack}.yaml"
+
+
+def test_dev_needs_nothing_from_the_deployer() -> None:
+    assert parse(stack_config("dev"), source="Pulumi.dev.yaml").stand_ins == ()
 
 
 def test_sections_become_component_arguments() -> None:
@@ -76,7 +80,10 @@ def test_sections_become_component_arguments() -> None:
             {"images": {"platform": "linux/s390x"}},
             r"fargate-lb:images\.platform: must be one of linux/amd64, linux/arm64",
         ),
-        ({"wbe": {}}, r"fargate-lb:wbe: is not a setting of this program; allowed: fargate-lb:network"),
+        (
+            {"wbe": {}},
+            r"fargate-lb:wbe: is not a setting of this program \(allowed: .*\); did you mean fargate-lb:web",
+        ),
     ],
 )
 def test_bad_values_name_the_config_key_and_the_allowed_values(sections: dict[str, Any], message: str) -> None:
@@ -100,7 +107,7 @@ def test_an_image_tasks_cannot_pull_without_nat_names_both_ways_out(image: str, 
     with pytest.raises(ConfigError) as raised:
         parse(config(web={**WEB, "image": image}))
     message = str(raised.value)
-    assert message.startswith("fargate-lb:web.image:") and where in message
+    assert message.startswith("the stack's config: fargate-lb:web.image:") and where in message
     assert "remove fargate-lb:web.image" in message and "pushes it to ECR" in message
     assert "fargate-lb:network.natStrategy to 'single' or 'per_az'" in message
 

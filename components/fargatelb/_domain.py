@@ -13,7 +13,7 @@ from pulumi_aws import acm, route53
 from ._args import InvalidArgument
 
 
-def hosted_zone_id(owner: str, zone: str, parent: pulumi.Resource) -> str:
+def hosted_zone_id(owner: str, zone: str, parent: pulumi.Resource | None) -> str:
     try:
         found = route53.get_zone(name=zone, private_zone=False, opts=pulumi.InvokeOptions(parent=parent))
     except Exception as err:  # the provider's "no matching Route 53 Hosted Zone found", or access denied
