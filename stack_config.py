@@ -471,8 +471,9 @@ def _check_secret_reachable(section: str, name: str, arn: str, region: str, nat:
         return
     parsed = parse_secret_arn("", "", arn)
     if parsed.region != region:
+        kind = {"secretsmanager": "a Secrets Manager secret", "ssm": "an SSM parameter"}[parsed.service]
         raise ConfigError(
-            f"{PROJECT}:{section}.secrets.{name}: is a {parsed.service} ARN in {parsed.region}, which tasks in "
+            f"{PROJECT}:{section}.secrets.{name}: is {kind} in {parsed.region}, which tasks in "
             f"private subnets with {PROJECT}:network.natStrategy 'none' can't reach (the VPC's endpoints are in "
             f"{region}); use a copy of the secret in {region}, or set {PROJECT}:network.natStrategy to 'single' "
             "or 'per_az'."
