@@ -4,7 +4,7 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts
+SOURCES := __main__.py stack_config.py stackfile.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts
 # Only cfn-lint's data is read (scripts/extract_aws_schemas.py): installed without its dependencies.
 CFN_LINT := cfn-lint==1.58.0
 
@@ -28,6 +28,8 @@ lint: setup  ## ruff, mypy, hadolint
 	$(VENV)/bin/mypy
 	$(VENV)/bin/hadolint app/*/Dockerfile
 
+# The preview exits 0 (proven), 1 (a path broken) or 2 (config invalid), but make exits 2 whenever a
+# recipe fails: `./preview $(STACK)` is the documented command that keeps the three apart.
 preview: setup  ## the offline preview: resources, proven paths, findings, diagram; no cloud needed
 	$(PY) preview.py $(STACK)
 

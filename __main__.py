@@ -17,7 +17,7 @@ from fargatelb import (
     UdpNlbServiceArgs,
 )
 from images import with_app_image
-from stack_config import load
+from stack_config import load, relabelled
 
 
 class _Deployed(Protocol):
@@ -41,7 +41,8 @@ def deployment(component: object, **more: pulumi.Input[str]) -> dict[str, Any]:
 
 config = load()  # everything validated before the first resource
 deployments: dict[str, dict[str, Any]] = {}
-network = PrivateNetwork("network", config.network)
+with relabelled("network"):
+    network = PrivateNetwork("network", config.network)
 nat = (config.network.nat_strategy or NatStrategy.NONE) != NatStrategy.NONE
 wiring = dict(
     vpc_id=network.vpc_id,
@@ -58,10 +59,11 @@ pulumi.export("availabilityZones", network.availability_zones)
 
 if config.web is not None:
     web_args = with_app_image(config.web, "web", config.images.platform)
-    web = LoadBalancedFargateService(
-        "web",
-        LoadBalancedFargateServiceArgs(**wiring, **web_args, internet_egress=nat),
-    )
+    with relabelled("web"):  # e.g. a domain's hosted zone this account doesn't hold
+        web = LoadBalancedFargateService(
+            "web",
+            LoadBalancedFargateServiceArgs(**wiring, **web_args, internet_egress=nat),
+        )
     pulumi.export("url", web.url)
     deployments["web"] = deployment(web, url=web.url)
 
@@ -70,15 +72,16 @@ if config.udp is not None:
     udp_args = with_app_image(
         udp_args, "healthcheck", config.images.platform, image="health_check_image", container="sidecar"
     )
-    udp = UdpNlbService(
-        "udp",
-        UdpNlbServiceArgs(
-            **wiring,
-            **udp_args,
-            vpc_cidr=network.vpc_cidr,
-            internet_egress=nat,
-        ),
-    )
+    with relabelled("udp"):
+        udp = UdpNlbService(
+            "udp",
+            UdpNlbServiceArgs(
+                **wiring,
+                **udp_args,
+                vpc_cidr=network.vpc_cidr,
+                internet_egress=nat,
+            ),
+        )
     pulumi.export("udpEndpoint", pulumi.Output.concat(udp.load_balancer_dns_name, ":", udp.udp_port.apply(str)))
     deployments["udp"] = deployment(udp)
 

@@ -1,12 +1,17 @@
 """The offline preview: run the real program on a stack's config, prove its wiring, draw it.
 
-    python preview.py dev          # or: make preview STACK=dev
-    python preview.py --all        # every Pulumi.<stack>.yaml
+    ./preview dev                  # or: python preview.py dev, make preview STACK=dev
+    ./preview --all                # every Pulumi.<stack>.yaml
+    ./preview path/to/Pulumi.x.yaml   # a stack file anywhere (the program is this one)
 
 No CLI, credentials or plugins: `__main__.py` runs under fargatelb's recording mocks. Prints the
 resources grouped by component, each proven path hop by hop, and the findings; writes
 out/<stack>/architecture.mmd (Mermaid) and .dot, and a PNG when Graphviz's `dot` is installed.
-Exit status: 0 when every path is proven, 1 when one is broken, 2 when the stack config is invalid.
+Exit status: 0 when every path is proven, 1 when one is broken, 2 when the stack config is invalid
+(or the command line is). `make preview` can't pass these on: make exits 2 whenever a recipe fails.
+
+A stack that leaves a value to each deployer (prod's certificate) is previewed with a labelled
+stand-in, printed first: a real `pulumi preview` refuses the stack until the deployer sets it.
 """
 
 import argparse
@@ -23,7 +28,8 @@ import pulumi
 from fargatelb import InvalidArgument, verify
 from fargatelb.graph import Graph, Node
 from fargatelb.mocks import Recording
-from offline import ROOT, stacks, synthesize_stack
+from offline import ROOT, parse_stack, stack_file, stacks, synthesize_stack
+from stack_config import StackConfig
 
 OUT = ROOT / "out"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -142,12 +148,31 @@ def write_diagram(stack: str, graph: Graph, report: verify.Report) -> list[Path]
     return written
 
 
+def print_offline_notes(config: StackConfig) -> None:
+    """What this offline verdict stands on that a real preview will need from the deployer."""
+    if config.stand_ins:
+        print("stand-ins: a real `pulumi preview` of this stack refuses to start until you set these:")
+        for stand_in in config.stand_ins:
+            print(f"  {stand_in}")
+            for i, command in enumerate(stand_in.commands):
+                print(f"    {'set one:' if i == 0 else '     or:'} {command}")
+    if config.unresolved_environments:
+        print(
+            f"unresolved: ESC environment {', '.join(config.unresolved_environments)} is not read offline; "
+            "the values it sets override this file and are checked only by a real `pulumi preview`"
+        )
+
+
 def preview(stack: str) -> int:
     started = time.perf_counter()
     try:
+        config = parse_stack(stack)
         rec = synthesize_stack(stack)
-    except (pulumi.RunError, InvalidArgument) as err:
-        # What `pulumi preview` would report for this stack, without a traceback.
+    except pulumi.RunError as err:
+        # What `pulumi preview` would report for this stack, without a traceback; it names the file.
+        print(err, file=sys.stderr)
+        return 2
+    except InvalidArgument as err:
         print(f"stack {stack}: {err}", file=sys.stderr)
         return 2
     graph = rec.graph()
@@ -155,6 +180,7 @@ def preview(stack: str) -> int:
     elapsed = time.perf_counter() - started
     custom = sum(1 for r in rec.registrations if r.custom or r.remote)
     print(f"stack {stack}: {custom} resources, synthesized and checked offline in {elapsed:.2f} s")
+    print_offline_notes(config)
     print_resources(rec)
     print("paths:")
     for path in report.paths:
@@ -163,18 +189,22 @@ def preview(stack: str) -> int:
     for finding in report.findings:
         print(f"  {finding}")
     counts = f"{len(report.errors)} errors, {len(report.warnings)} warnings, {len(report.unknowns)} unknown"
-    print(f"verdict: {'ok' if report.ok else 'BROKEN'} ({counts})")
-    files = write_diagram(stack, graph, report)
+    caveat = f"; with {len(config.stand_ins)} offline stand-in(s), listed at the top" if config.stand_ins else ""
+    print(f"verdict: {'ok' if report.ok else 'BROKEN'} ({counts}{caveat})")
+    files = write_diagram(stack_file(stack)[2], graph, report)
     print("diagram: " + ", ".join(str(f.relative_to(ROOT)) for f in files))
     return 0 if report.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stack", nargs="?", default="dev", help=f"stack to preview: {', '.join(stacks())}")
+    parser.add_argument(
+        "stack", nargs="?", default="dev", help=f"stack to preview ({', '.join(stacks())}) or a stack file's path"
+    )
     parser.add_argument("--all", action="store_true", help="preview every stack file")
     args = parser.parse_args(argv)
-    if not args.all and args.stack not in stacks():
+    is_path = "/" in args.stack or args.stack.endswith((".yaml", ".yml"))
+    if not args.all and not is_path and args.stack not in stacks():
         parser.error(f"no Pulumi.{args.stack}.yaml; stacks: {', '.join(stacks())}")
     status = 0
     for stack in stacks() if args.all else [args.stack]:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fargatelb import (
+    ContainerArgs,
     HealthCheckArgs,
     InvalidArgument,
     PrivateNetwork,
@@ -342,6 +343,20 @@ def test_any_valid_arguments_give_a_task_sg_that_admits_both_ports_from_the_nlb(
 # --- bad arguments -------------------------------------------------------------------------------
 
 BAD_ARGS = [
+    pytest.param({"image": ""}, "image", "must be an image URI", id="empty-image"),
+    pytest.param({"health_check_image": " "}, "health_check_image", "must be an image URI", id="blank-sidecar-image"),
+    pytest.param(
+        {"container": ContainerArgs(ports=[9000])}, "container.ports", "isn't used by UdpNlbService", id="udp-ports"
+    ),
+    pytest.param(
+        {"sidecar": ContainerArgs(ports=[9000])}, "sidecar.ports", "the sidecar serves health_check.port", id="sc-ports"
+    ),
+    pytest.param(
+        {"secrets": {"KEY": "arn:aws:secretsmanager:eu-west-1:123456789012:key:x"}},
+        "secrets.KEY",
+        "must be the ARN of a secret",
+        id="secret-not-a-secret-arn",
+    ),
     pytest.param(
         {"udp_port": 5000, "health_check": HealthCheckArgs(port=5000)},
         "health_check.port",

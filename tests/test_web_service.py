@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from fargatelb import (
     ContainerArgs,
+    DomainArgs,
     HealthCheckArgs,
     InvalidArgument,
     LoadBalancedFargateService,
@@ -208,9 +209,11 @@ def test_alb_sg_admits_clients_only_on_the_listener_port(ported: tuple[Recording
     ], "web-alb-sg ingress: the listener port from the default clients"
 
 
-def test_a_separate_health_check_port_adds_a_mapping_and_a_rule_pair(with_network) -> None:
-    # Given a health check on its own port
-    rec = with_network(web(container_port=8080, health_check=HealthCheckArgs(port=9090)))
+def test_a_health_check_on_a_port_the_container_declares_adds_a_mapping_and_a_rule_pair(with_network) -> None:
+    # Given a health check on another port the container says it serves
+    rec = with_network(
+        web(container_port=8080, container=ContainerArgs(ports=[9090]), health_check=HealthCheckArgs(port=9090))
+    )
     # Then the target group probes that port, the container maps it and both SG hops admit it
     tg = rec.one(TARGET_GROUP, "web-tg").inputs
     assert tg["healthCheck"]["port"] == "9090", "web-tg health check port"
@@ -225,13 +228,31 @@ def test_a_separate_health_check_port_adds_a_mapping_and_a_rule_pair(with_networ
     )
 
 
+def test_a_health_check_port_the_container_does_not_serve_is_refused() -> None:
+    # The app listens only on PORT: mapping 9090 for the check would prove a path nobody answers on.
+    args = LoadBalancedFargateServiceArgs(
+        **LITERAL_WIRING, image=IMAGE, container_port=8080, health_check=HealthCheckArgs(port=9090)
+    )
+    with pytest.raises(InvalidArgument, match=r"health_check\.port: \(9090\) is not a port the container serves: "
+                       r"it listens on container_port \(8080\)\. .*list it in container\.ports"):  # fmt: skip
+        synthesize(lambda: LoadBalancedFargateService("web", args))
+
+
+def test_a_declared_port_is_mapped_but_only_the_probed_ports_are_open_to_the_alb(with_network) -> None:
+    rec = with_network(web(container_port=8080, container=ContainerArgs(ports=[9000])))
+    mappings = {m["containerPort"] for m in containers(rec)["app"]["portMappings"]}
+    assert mappings == {8080, 9000}, "web-task app port mappings"
+    assert {hop(r) for r in rules(rec, INGRESS, on=task_sg(rec), peer=alb_sg(rec))} == {("tcp", 8080, 8080)}
+
+
 @settings(max_examples=5, deadline=None, derandomize=True)
 @given(
     container_port=st.integers(1, 65535),
     health_port=st.one_of(st.none(), st.integers(1, 65535)),
 )
 def test_tasks_admit_from_the_alb_every_port_the_container_maps(container_port: int, health_port: int | None) -> None:
-    # Given any valid container and health-check ports
+    # Given any valid container port, and a health-check port the container declares it serves
+    declared = [health_port] if health_port is not None and health_port != container_port else None
     rec = synthesize(
         lambda: LoadBalancedFargateService(
             "web",
@@ -239,6 +260,7 @@ def test_tasks_admit_from_the_alb_every_port_the_container_maps(container_port: 
                 **LITERAL_WIRING,
                 image=IMAGE,
                 container_port=container_port,
+                container=ContainerArgs(ports=declared),
                 health_check=HealthCheckArgs(port=health_port),
             ),
         )
@@ -580,6 +602,72 @@ BAD_ARGS = [
         "can't be combined with certificate_arn",
         id="certificate-and-self-signed",
     ),
+    pytest.param(
+        {"certificate_arn": "arn:aws:acm:eu-west-1:123456789012:cert/abc"},
+        "certificate_arn",
+        "must be an ACM certificate ARN like arn:aws:acm:<region>",
+        id="malformed-certificate-arn",
+    ),
+    pytest.param(
+        {"certificate_arn": CERTIFICATE_ARN.replace("arn:aws:", "arn:aws-cn:")},
+        "certificate_arn",
+        "only the commercial 'aws' partition",
+        id="certificate-in-china",
+    ),
+    pytest.param(
+        {"certificate_arn": CERTIFICATE_ARN.replace("eu-west-1", "eu-west-9")},
+        "certificate_arn",
+        "names region 'eu-west-9'",
+        id="certificate-in-no-region",
+    ),
+    pytest.param({"https": True}, "https", "needs a certificate: set domain, certificate_arn or", id="https-no-source"),
+    pytest.param(
+        {"https": False, "certificate_arn": CERTIFICATE_ARN}, "https", "is false, but certificate_arn", id="https-false"
+    ),
+    pytest.param({"https_port": 443}, "https_port", "no certificate, so nothing would listen", id="https-port-alone"),
+    pytest.param(
+        {"domain": DomainArgs("app.example.com", "example.com"), "certificate_arn": CERTIFICATE_ARN},
+        "certificate_arn",
+        "can't be combined with domain",
+        id="domain-and-arn",
+    ),
+    pytest.param(
+        {"domain": DomainArgs("app.example.org", "example.com")},
+        "domain.name",
+        r"must be inside domain\.hosted_zone \(example\.com\)",
+        id="name-outside-zone",
+    ),
+    pytest.param(
+        {"domain": DomainArgs("*.example.com", "example.com")}, "domain.name", "no wildcard", id="wildcard-name"
+    ),
+    pytest.param(
+        {"domain": DomainArgs("a" * 60 + ".example.com", "example.com")},
+        "domain.name",
+        "at most 64 characters",
+        id="name-over-64",
+    ),
+    pytest.param({"image": ""}, "image", "must be an image URI", id="empty-image"),
+    pytest.param(
+        {"secrets": {"DB": "my-db-password"}}, "secrets.DB", "must be the ARN of a secret", id="secret-not-an-arn"
+    ),
+    pytest.param(
+        {"secrets": {"DB": "arn:aws:s3:::bucket/key"}}, "secrets.DB", "must be the ARN of a secret", id="secret-s3"
+    ),
+    pytest.param(
+        {"secrets": {"DB": "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/db"}},
+        "secrets.DB",
+        "only the commercial 'aws' partition",
+        id="secret-govcloud",
+    ),
+    pytest.param({"tags": {"team": "x" * 300}}, "tags.team", "at most 256 characters, got 300", id="tag-300"),
+    pytest.param({"tags": {"aws:owner": "me"}}, "tags.aws:owner", "reserved for AWS", id="tag-aws-prefix"),
+    pytest.param({"tags": {"Name": "mine"}}, "tags.Name", "set by the components", id="tag-name"),
+    pytest.param({"tags": {f"k{i}": "v" for i in range(50)}}, "tags", "at most 49", id="tags-50"),
+    pytest.param({"tags": {"team": "a<b"}}, "tags.team", "letters, digits, spaces", id="tag-characters"),
+    pytest.param(
+        {"container": ContainerArgs(ports=[9000, 9000])}, "container.ports[1]", "lists 9000 twice", id="ports-twice"
+    ),
+    pytest.param({"container": ContainerArgs(ports=[0])}, "container.ports[0]", "from 1 to 65535", id="port-0"),
     pytest.param({"allowed_cidrs": ["10.0.0.0/33"]}, "allowed_cidrs[0]", "must be a CIDR block", id="bad-cidr"),
     pytest.param(
         {"allowed_cidrs": []},
@@ -616,7 +704,7 @@ def test_bad_arguments_fail_naming_the_argument(synth, fields: dict[str, Any], f
     with pytest.raises(InvalidArgument, match=rf"^{OWNER}\.{re.escape(field)}: .*{problem}"):
         synth(
             lambda: LoadBalancedFargateService(
-                "web", LoadBalancedFargateServiceArgs(**LITERAL_WIRING, image=IMAGE, **fields)
+                "web", LoadBalancedFargateServiceArgs(**{**LITERAL_WIRING, "image": IMAGE, **fields})
             )
         )
 

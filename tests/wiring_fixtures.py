@@ -283,7 +283,7 @@ def _web(b: Builder, net: Network) -> None:
         web, LISTENER, "web-https",
         {"loadBalancerArn": b.id(alb), "port": 443.0, "protocol": "HTTPS",
          "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-         "certificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0f1e2d3c",
+         "certificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
          "defaultActions": [{"type": "forward", "targetGroupArn": b.id(tg)}]},
         loadBalancerArn=alb, defaultActions=tg,
     )  # fmt: skip
@@ -369,7 +369,7 @@ def synthesized_recording() -> Any:
             LoadBalancedFargateServiceArgs(
                 image=f"{ECR}/web:1.0",
                 container_port=WEB_PORT,
-                certificate_arn=f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0f1e2d3c",
+                certificate_arn=f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
                 **ids,
             ),
         )

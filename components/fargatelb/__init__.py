@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .fargate import ContainerArgs, HealthCheckArgs, ScalingArgs
     from .network import NatStrategy, PrivateNetwork, PrivateNetworkArgs
     from .udp import UdpNlbService, UdpNlbServiceArgs
-    from .web import LoadBalancedFargateService, LoadBalancedFargateServiceArgs
+    from .web import DomainArgs, LoadBalancedFargateService, LoadBalancedFargateServiceArgs
 
 PACKAGE_NAME = "fargatelb"
 """The Pulumi package name: type tokens are `fargatelb:index:<Component>`."""
@@ -33,6 +33,7 @@ _EXPORTS = {
     "PrivateNetworkArgs": ".network",
     "UdpNlbService": ".udp",
     "UdpNlbServiceArgs": ".udp",
+    "DomainArgs": ".web",
     "LoadBalancedFargateService": ".web",
     "LoadBalancedFargateServiceArgs": ".web",
 }
@@ -53,6 +54,7 @@ __all__ = [
     "PACKAGE_NAME",
     "PROVIDER_COMPONENTS",
     "ContainerArgs",
+    "DomainArgs",
     "HealthCheckArgs",
     "InvalidArgument",
     "LoadBalancedFargateService",

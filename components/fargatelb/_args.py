@@ -77,6 +77,53 @@ def check_retention(owner: str, field: str, value: int) -> int:
     return check_choice(owner, field, value, LOG_RETENTION_DAYS)
 
 
+# AWS tag limits every taggable resource shares (Tagging AWS resources, "Tag naming limits and
+# requirements": https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html).
+MAX_TAGS = 50
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+_TAG_PUNCTUATION = set("_.:/=+-@")
+
+
+def _tag_text_ok(text: str) -> bool:
+    return all(c.isalnum() or c.isspace() or c in _TAG_PUNCTUATION for c in text)
+
+
+def check_tags(owner: str, field: str, tags: Any, *, reserved: tuple[str, ...] = ("Name",)) -> dict[str, str]:
+    """Tags AWS accepts on every resource type the components create. `reserved` keys are set by
+    the components themselves (each resource's `Name`), so a stack's value would be overwritten."""
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict):
+        raise InvalidArgument(owner, field, f"must be an object of tag names to values, got {tags!r}")
+    limit = MAX_TAGS - len(reserved)
+    if len(tags) > limit:
+        raise InvalidArgument(
+            owner,
+            field,
+            f"has {len(tags)} tags; at most {limit} (AWS allows {MAX_TAGS} per resource, and the components add "
+            f"{', '.join(reserved)})",
+        )
+    for key, value in tags.items():
+        where = f"{field}.{key}"
+        if not isinstance(key, str) or not 1 <= len(key) <= MAX_TAG_KEY:
+            raise InvalidArgument(owner, where, f"a tag key must be 1–{MAX_TAG_KEY} characters, got {key!r}")
+        if key.lower().startswith("aws:"):
+            raise InvalidArgument(owner, where, "tag keys starting with 'aws:' are reserved for AWS")
+        if key in reserved:
+            raise InvalidArgument(owner, where, "is set by the components on every resource; use another key")
+        if not isinstance(value, str):
+            raise InvalidArgument(owner, where, f"a tag value must be a string, got {value!r}")
+        if len(value) > MAX_TAG_VALUE:
+            raise InvalidArgument(owner, where, f"a tag value is at most {MAX_TAG_VALUE} characters, got {len(value)}")
+        for text in (key, value):
+            if not _tag_text_ok(text):
+                raise InvalidArgument(
+                    owner, where, f"tags may hold letters, digits, spaces and _ . : / = + - @ only, got {text!r}"
+                )
+    return dict(tags)
+
+
 def _unwrap_optional(tp: Any) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -88,7 +135,10 @@ def _unwrap_optional(tp: Any) -> Any:
     return tp
 
 
-def _convert(owner: str, path: str, tp: Any, value: Any, *, camel_keys: bool) -> Any:
+def _convert(owner: str, path: str, tp: Any, value: Any, *, camel_keys: bool, allow_empty: bool = False) -> Any:
+    """`value` checked against the annotation `tp`. An empty string is refused unless `allow_empty`
+    (values of a mapping, e.g. an environment variable or tag): `image: ""` means a mistake, never
+    "use the default"."""
     tp = _unwrap_optional(tp)
     origin = typing.get_origin(tp)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
@@ -113,7 +163,10 @@ def _convert(owner: str, path: str, tp: Any, value: Any, *, camel_keys: bool) ->
         if not isinstance(value, Mapping):
             raise InvalidArgument(owner, path, f"must be an object, got {value!r}")
         _, item = typing.get_args(tp)
-        return {str(k): _convert(owner, f"{path}.{k}", item, v, camel_keys=camel_keys) for k, v in value.items()}
+        return {
+            str(k): _convert(owner, f"{path}.{k}", item, v, camel_keys=camel_keys, allow_empty=True)
+            for k, v in value.items()
+        }
     if tp is bool:
         if not isinstance(value, bool):
             raise InvalidArgument(owner, path, f"must be true or false, got {value!r}")
@@ -134,6 +187,8 @@ def _convert(owner: str, path: str, tp: Any, value: Any, *, camel_keys: bool) ->
     if tp is str:
         if not isinstance(value, str):
             raise InvalidArgument(owner, path, f"must be a string, got {value!r}")
+        if not value.strip() and not allow_empty:
+            raise InvalidArgument(owner, path, f"must not be empty, got {value!r}; set a value or leave the key out")
         return value
     return value  # Outputs and other Inputs pass through untouched.
 

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
-from ._args import InvalidArgument, check_choice, check_int, check_retention, default
+from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, default
+from .arns import parse_secret_arn
 
 # Fargate's CPU units → allowed memory (MiB), as AWS documents them. tests/test_aws_rules.py holds
 # this table equal to cfn-lint's (E3047), which is how 32 vCPU arrived here.
@@ -42,6 +43,14 @@ def check_component_name(owner: str, name: str) -> str:
             f"and target group limit; got {name!r} ({len(name)} characters)",
         )
     return name
+
+
+def check_image(owner: str, field: str, image: object) -> None:
+    """A plain image reference must say something: `""` would fail only when ECS pulls it."""
+    if isinstance(image, str) and (not image.strip() or image != image.strip()):
+        raise InvalidArgument(
+            owner, field, f"must be an image URI like <account>.dkr.ecr.<region>.amazonaws.com/web:1, got {image!r}"
+        )
 
 
 def check_fargate_size(owner: str, cpu: int, memory: int) -> tuple[int, int]:
@@ -114,12 +123,16 @@ class ContainerArgs:
     health_check_command: Optional[list[str]] = None
     """ECS container health check, e.g. `["CMD", "python", "/app/healthcheck.py"]` (ECS ignores a
     Dockerfile HEALTHCHECK). Default none."""
+    ports: Optional[list[int]] = None
+    """TCP ports the process listens on besides the service's own port, e.g. a separate health or
+    admin port; each gets a port mapping, and a web health check may probe one. Default none."""
 
 
 @dataclass(frozen=True)
 class Container:
     user: str
     health_check_command: list[str] | None
+    ports: tuple[int, ...] = ()
 
 
 DEFAULT_USER = "10001:10001"
@@ -155,7 +168,13 @@ def resolve_container(owner: str, field: str, args: ContainerArgs | None) -> Con
         raise InvalidArgument(
             owner, f"{field}.health_check_command", f"must start with 'CMD' or 'CMD-SHELL', got {command!r}"
         )
-    return Container(user, list(command) if command else None)
+    ports = []
+    for i, port in enumerate(a.ports or []):
+        check_int(owner, f"{field}.ports[{i}]", port, 1, 65535)
+        if port in ports:
+            raise InvalidArgument(owner, f"{field}.ports[{i}]", f"lists {port} twice")
+        ports.append(port)
+    return Container(user, list(command) if command else None, tuple(ports))
 
 
 @dataclass
@@ -360,7 +379,7 @@ def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
         cpu=cpu,
         memory=memory,
         environment=check_environment(owner, args.environment),
-        secrets=dict(args.secrets or {}),
+        secrets=check_secrets(owner, args.secrets),
         scaling=resolve_scaling(owner, args.scaling),
         # 30 s, not AWS's 300 s: a rollout shouldn't wait five minutes per batch of tasks.
         deregistration_delay=check_int(owner, "deregistration_delay", default(args.deregistration_delay, 30), 0, 3600),
@@ -373,5 +392,14 @@ def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
         cpu_architecture=check_choice(
             owner, "cpu_architecture", default(args.cpu_architecture, "X86_64"), CPU_ARCHITECTURES
         ),
-        tags=dict(args.tags or {}),
+        tags=check_tags(owner, "tags", args.tags),
     )
+
+
+def check_secrets(owner: str, secrets: dict[str, str] | None) -> dict[str, str]:
+    """Every `secrets` value is a Secrets Manager or SSM parameter ARN (plain strings only: an
+    Output, e.g. a secret created in the same program, is known at deploy time)."""
+    for key, value in (secrets or {}).items():
+        if isinstance(value, str):
+            parse_secret_arn(owner, f"secrets.{key}", value)
+    return dict(secrets or {})

@@ -1,9 +1,11 @@
 """Run a Pulumi program offline and record what it registers: for tests and the offline preview.
 
 `RecordingMocks` answers every resource and invoke the package's components use with realistic
-values (AWS-shaped ids and ARNs, the region's zones), and fails loudly on an invoke it doesn't know,
-so a new data source can't silently return nothing. `RecordingMonitor` keeps each registration as
-the engine sees it (parent, property dependencies, ignore_changes), which the wiring check needs.
+values (AWS-shaped ids and ARNs, as many zones as the region really offers a new account, see
+`regions.py`), and fails loudly on an invoke it doesn't know, so a new data source can't silently
+return nothing; a missing or unknown region fails the same way rather than getting three zones.
+`RecordingMonitor` keeps each registration as the engine sees it (parent, property dependencies,
+ignore_changes), which the wiring check needs.
 
     recording = synthesize(lambda: build_my_stack(), config={"proj:web": '{"containerPort": 8080}'})
     tg = recording.one("aws:lb/targetGroup:TargetGroup")
@@ -11,7 +13,7 @@ the engine sees it (parent, property dependencies, ignore_changes), which the wi
 """
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -21,6 +23,7 @@ from pulumi.runtime import mocks as _mocks
 from pulumi.runtime import rpc, settings
 
 from .graph import Graph, Node
+from .regions import region_problem, zone_count_of, zone_id_prefix
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "eu-west-1"
@@ -28,6 +31,10 @@ DEFAULT_REGION = "eu-west-1"
 
 class UnknownInvokeError(RuntimeError):
     pass
+
+
+class MockRegionError(RuntimeError):
+    """The mocks were asked about the region's zones without a supported region to answer for."""
 
 
 @dataclass
@@ -68,6 +75,15 @@ def _hex(name: str, n: int = 17) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:n]
 
 
+def _uuid(name: str) -> str:
+    h = _hex(name, 32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _zone_name(zone: str) -> str:
+    return zone.rstrip(".").lower()
+
+
 # Id prefixes AWS uses, so ids in recordings read like a real stack's.
 _ID_PREFIX = {
     "aws:ec2/vpc:Vpc": "vpc-",
@@ -92,10 +108,26 @@ class RecordingMocks(pulumi.runtime.Mocks):
     """The ECR repositories `getRepositories` and `getImages` list: name → {tag: digest}. Empty,
     as for a first deploy; a test that needs pushed images patches it."""
 
-    def __init__(self, region: str = DEFAULT_REGION, zone_count: int = 3) -> None:
+    def __init__(
+        self,
+        region: str | None = DEFAULT_REGION,
+        zone_count: int | None = None,
+        hosted_zones: Iterable[str] | None = None,
+    ) -> None:
+        """`zone_count` overrides the region's real count (an account that sees fewer zones);
+        `hosted_zones` are the public Route 53 zones the account holds (None: any zone asked for)."""
         self.region = region
         self.zone_count = zone_count
+        self.hosted_zones = None if hosted_zones is None else {_zone_name(z) for z in hosted_zones}
         self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def _region(self) -> str:
+        if self.region is None:
+            raise MockRegionError("RecordingMocks has no region to answer for: set aws:region in the config")
+        problem = region_problem(self.region)
+        if problem:
+            raise MockRegionError(f"RecordingMocks can't answer for aws:region: {problem}")
+        return self.region
 
     def _arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         return f"arn:aws:{service}:{self.region if regional else ''}:{ACCOUNT_ID}:{resource}"
@@ -151,8 +183,26 @@ class RecordingMocks(pulumi.runtime.Mocks):
             out |= {"arn": f"arn:aws:s3:::{bucket}", "bucket": bucket, "id": bucket}
             rid = bucket
         elif t == "aws:acm/certificate:Certificate":
-            out["arn"] = self._arn("acm", f"certificate/{_hex(name, 32)}")
+            out["arn"] = self._arn("acm", f"certificate/{_uuid(name)}")
             rid = out["arn"]
+            if inputs.get("validationMethod") == "DNS":
+                domains = [inputs["domainName"], *(inputs.get("subjectAlternativeNames") or [])]
+                out["status"] = "PENDING_VALIDATION"
+                out["domainValidationOptions"] = [
+                    {
+                        "domainName": domain,
+                        "resourceRecordName": f"_{_hex(domain, 32)}.{domain}.",
+                        "resourceRecordType": "CNAME",
+                        "resourceRecordValue": f"_{_hex(name + domain, 32)}.{_hex(domain, 10)}.acm-validations.aws.",
+                    }
+                    for domain in domains
+                ]
+        elif t == "aws:acm/certificateValidation:CertificateValidation":
+            rid = inputs.get("certificateArn") or rid
+        elif t == "aws:route53/record:Record":
+            fqdn = str(inputs.get("name", name)).rstrip(".").lower()
+            out["fqdn"] = fqdn
+            rid = f"{inputs.get('zoneId', 'Z')}_{fqdn}_{inputs.get('type', 'A')}"
         elif t == "aws:appautoscaling/target:Target":
             out["arn"] = self._arn("application-autoscaling", f"scalable-target/{_hex(name, 32)}")
         elif t == "aws:appautoscaling/policy:Policy":
@@ -189,12 +239,29 @@ class RecordingMocks(pulumi.runtime.Mocks):
         token, inputs = args.token, dict(args.args)
         self.calls.append((token, inputs))
         if token == "aws:index/getRegion:getRegion":
-            return {"id": self.region, "name": self.region, "region": self.region,
-                    "description": "mock region", "endpoint": f"ec2.{self.region}.amazonaws.com"}  # fmt: skip
+            region = self._region()
+            return {"id": region, "name": region, "region": region,
+                    "description": "mock region", "endpoint": f"ec2.{region}.amazonaws.com"}  # fmt: skip
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = [f"{self.region}{chr(ord('a') + i)}" for i in range(self.zone_count)]
-            return {"id": self.region, "names": names, "zoneIds": [f"euw1-az{i + 1}" for i in range(self.zone_count)],
-                    "groupNames": [self.region], "state": inputs.get("state", "available")}  # fmt: skip
+            region = self._region()
+            count = zone_count_of(region) if self.zone_count is None else self.zone_count
+            names = [f"{region}{chr(ord('a') + i)}" for i in range(count)]
+            ids = [f"{zone_id_prefix(region)}-az{i + 1}" for i in range(count)]
+            return {"id": region, "names": names, "zoneIds": ids,
+                    "groupNames": [region], "state": inputs.get("state", "available")}  # fmt: skip
+        if token == "aws:route53/getZone:getZone":
+            zone = _zone_name(str(inputs.get("name", "")))
+            if inputs.get("privateZone") or (self.hosted_zones is not None and zone not in self.hosted_zones):
+                # What the provider reports for a zone the account doesn't hold.
+                return {}, [("name", "no matching Route 53 Hosted Zone found")]
+            zone_id = "Z" + _hex(zone, 20).upper()
+            servers = [f"ns-{int(_hex(zone + tld, 3), 16) % 2048}.awsdns-{i:02d}.{tld}"
+                       for i, tld in enumerate(("com", "net", "org", "co.uk"))]  # fmt: skip
+            return {"id": zone_id, "zoneId": zone_id, "name": zone, "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+                    "privateZone": False, "nameServers": servers, "primaryNameServer": servers[0],
+                    "callerReference": _uuid(zone), "comment": "", "resourceRecordSetCount": 2, "tags": {},
+                    "linkedServiceDescription": "", "linkedServicePrincipal": "", "vpcId": "",
+                    "enableAcceleratedRecovery": False}  # fmt: skip
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"id": ACCOUNT_ID, "accountId": ACCOUNT_ID,
                     "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock", "userId": "AIDAMOCK"}  # fmt: skip
@@ -287,16 +354,22 @@ def synthesize(
     project: str = "project",
     stack: str = "test",
     region: str | None = None,
-    zone_count: int = 3,
+    zone_count: int | None = None,
+    hosted_zones: Iterable[str] | None = None,
 ) -> Recording:
     """Run `program` under recording mocks with `config` (keys `project:key`, values as strings).
 
+    The region is `region`, else the config's `aws:region`; with neither, a program given no config
+    at all (a component test) runs in DEFAULT_REGION, while a config without `aws:region` gets no
+    region, so the mocks refuse to invent zones for it. Zones are the region's real count unless
+    `zone_count` says otherwise; `hosted_zones` limits the Route 53 zones the mock account holds.
     Exceptions raised by the program, including component argument errors, propagate unchanged.
     """
+    region = region or (config or {}).get("aws:region") or (DEFAULT_REGION if config is None else None)
     config = dict(config or {})
-    region = region or config.get("aws:region") or DEFAULT_REGION
-    config.setdefault("aws:region", region)
-    mocks = RecordingMocks(region=region, zone_count=zone_count)
+    if region is not None:
+        config.setdefault("aws:region", region)
+    mocks = RecordingMocks(region=region, zone_count=zone_count, hosted_zones=hosted_zones)
     monitor = RecordingMonitor(mocks)
     settings.ROOT.set(None)  # a fresh root stack for each run
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)

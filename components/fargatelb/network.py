@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import cloudwatch, ec2, iam, vpc
 
-from ._args import InvalidArgument, check_choice, check_int, check_retention, coerce_args, default
+from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, coerce_args, default
 from .cidr import MAX_ZONES, plan_subnets
 
 # Interface endpoints every Fargate task in a private subnet needs: the registry API, the image
@@ -109,7 +109,7 @@ def resolve_network_args(args: PrivateNetworkArgs) -> _Settings:
         interface_endpoints=endpoints,
         flow_logs=bool(args.flow_logs),
         flow_log_retention_days=retention,
-        tags=dict(args.tags or {}),
+        tags=check_tags(owner, "tags", args.tags),
     )
 
 

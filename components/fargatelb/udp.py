@@ -24,6 +24,7 @@ from .fargate import (
     ScalingArgs,
     TaskSettings,
     check_component_name,
+    check_image,
     resolve_container,
     resolve_health_check,
     resolve_task,
@@ -137,6 +138,19 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
         )
     else:
         cidrs = None
+    check_image(OWNER, "image", args.image)
+    check_image(OWNER, "health_check_image", args.health_check_image)
+    container = resolve_container(OWNER, "container", args.container)
+    sidecar = resolve_container(OWNER, "sidecar", args.sidecar)
+    for field, settings in (("container", container), ("sidecar", sidecar)):
+        if settings.ports:
+            # The UDP container maps udp_port and the sidecar the health-check port; nothing else is reached.
+            raise InvalidArgument(
+                OWNER,
+                f"{field}.ports",
+                "isn't used by UdpNlbService: the UDP container serves udp_port and the sidecar serves "
+                "health_check.port; remove it",
+            )
     return UdpSettings(
         udp_port=udp_port,
         health=health,
@@ -144,8 +158,8 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
         allowed_cidrs=cidrs,
         cross_zone=bool(default(args.cross_zone_load_balancing, True)),
         task=resolve_task(OWNER, args),
-        container=resolve_container(OWNER, "container", args.container),
-        sidecar=resolve_container(OWNER, "sidecar", args.sidecar),
+        container=container,
+        sidecar=sidecar,
     )
 
 

@@ -1,13 +1,21 @@
 """LoadBalancedFargateService: internet-facing ALB → target group of type ip → Fargate in private subnets.
 
 Creates the ALB and its security group, the target group, the HTTP listener (forwarding, or a 301
-redirect when HTTPS is on) and the HTTPS listener with its certificate (given, or self-signed and
-imported into ACM), optional access-log bucket, and through `_service` the task definition, task
-security group, ECS service and CPU target tracking. Every port comes from `container_port`,
-`listener_port` and `https_port`; nothing repeats a number.
+redirect when HTTPS is on) and the HTTPS listener with its certificate, optional access-log bucket,
+and through `_service` the task definition, task security group, ECS service and CPU target
+tracking. Every port comes from `container_port`, `listener_port` and `https_port`; nothing repeats
+a number.
+
+The certificate comes from exactly one source: `domain` (an ACM certificate for the name, validated
+through DNS records in its Route 53 zone, plus an alias record to the ALB, so `url` is
+`https://<name>`), `certificate_arn` (an ACM certificate of this account and region), or
+`self_signed_certificate` (dev only). `https: true` states that the service must serve HTTPS and
+refuses to build without a source; `https_port` without a source is refused, since nothing would
+listen there.
 """
 
 import ipaddress
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
@@ -17,6 +25,7 @@ from pulumi_aws import ec2, lb, vpc
 
 from ._args import InvalidArgument, check_int, check_port, coerce_args, default
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
+from .arns import parse_certificate_arn
 from .fargate import (
     Container,
     ContainerArgs,
@@ -25,6 +34,7 @@ from .fargate import (
     ScalingArgs,
     TaskSettings,
     check_component_name,
+    check_image,
     resolve_container,
     resolve_health_check,
     resolve_task,
@@ -33,6 +43,18 @@ from .fargate import (
 # TLS 1.3 with TLS 1.2 fallback: Security Hub ELB.17's recommended policy.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 OWNER = "LoadBalancedFargateServiceArgs"
+
+
+@dataclass
+class DomainArgs:
+    """A name for the service in a public Route 53 zone of this account, with its own certificate."""
+
+    name: str
+    """The service's fully qualified name, e.g. `app.example.com`: the certificate's name and an alias
+    record to the ALB. At most 64 characters (ACM's limit for a certificate's first name)."""
+    hosted_zone: str
+    """The public Route 53 hosted zone the name is in, e.g. `example.com`; it must exist in this account
+    (looked up before anything is created) and be the zone the domain is delegated to."""
 
 
 @dataclass
@@ -69,10 +91,16 @@ class LoadBalancedFargateServiceArgs:
     """Target-group health check. Default: HTTP `/` on the traffic port, 10 s interval, healthy after 2."""
     listener_port: Optional[int] = None
     """The ALB's HTTP port. Default 80."""
+    https: Optional[bool] = None
+    """Serve HTTPS (HTTP then redirects with a 301). `true` requires one certificate source: `domain`,
+    `certificate_arn` or `self_signed_certificate`. Default: true exactly when a source is set."""
     https_port: Optional[int] = None
-    """The ALB's HTTPS port when a certificate is set. Default 443."""
+    """The ALB's HTTPS port; only with a certificate source. Default 443."""
+    domain: Optional[DomainArgs] = None
+    """Serve HTTPS at this name: a DNS-validated ACM certificate and an alias record in its zone.
+    Default none."""
     certificate_arn: Optional[pulumi.Input[str]] = None
-    """ACM certificate for HTTPS; HTTP then redirects (301) to HTTPS. Default none (HTTP only)."""
+    """An ACM certificate of this account, in the stack's region, for HTTPS. Default none."""
     self_signed_certificate: Optional[bool] = None
     """Generate a self-signed certificate and import it into ACM, for dev stacks. Default false."""
     allowed_cidrs: Optional[list[str]] = None
@@ -104,11 +132,22 @@ class LoadBalancedFargateServiceArgs:
 
 
 @dataclass(frozen=True)
+class Domain:
+    name: str
+    hosted_zone: str
+
+
+@dataclass(frozen=True)
 class WebSettings:
     container_port: int
     listener_port: int
     https_port: int
     https: bool
+    certificate_source: str | None
+    """`domain`, `certificate_arn`, `self_signed_certificate`, or None (HTTP only)."""
+    domain: Domain | None
+    container_ports: tuple[int, ...]
+    """Every TCP port the container serves: container_port, then container.ports."""
     task: TaskSettings
     container: Container
     health: HealthCheck
@@ -132,27 +171,117 @@ def check_cidrs(owner: str, field: str, cidrs: list[str]) -> tuple[str, ...]:
     return tuple(cidrs)
 
 
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+CERTIFICATE_SOURCES = ("domain", "certificate_arn", "self_signed_certificate")
+
+
+def check_dns_name(owner: str, field: str, value: object, *, max_length: int = 253) -> str:
+    """A fully qualified DNS name (no wildcard, no trailing dot needed), lower-cased."""
+    if not isinstance(value, str):
+        raise InvalidArgument(owner, field, f"must be a DNS name like app.example.com, got {value!r}")
+    fqdn = value.strip().rstrip(".").lower()
+    labels = fqdn.split(".")
+    if (
+        len(labels) < 2
+        or len(fqdn) > max_length
+        or not all(_LABEL.match(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise InvalidArgument(
+            owner,
+            field,
+            f"must be a fully qualified DNS name like app.example.com (letters, digits and hyphens, "
+            f"at most {max_length} characters, no wildcard), got {value!r}",
+        )
+    return fqdn
+
+
+def resolve_domain(owner: str, args: DomainArgs) -> Domain:
+    name = check_dns_name(owner, "domain.name", args.name, max_length=64)
+    zone = check_dns_name(owner, "domain.hosted_zone", args.hosted_zone)
+    if name != zone and not name.endswith("." + zone):
+        raise InvalidArgument(
+            owner, "domain.name", f"({name}) must be inside domain.hosted_zone ({zone}), e.g. app.{zone}"
+        )
+    return Domain(name, zone)
+
+
+def _certificate_source(args: LoadBalancedFargateServiceArgs) -> tuple[str | None, Domain | None]:
+    given = {
+        "domain": args.domain is not None,
+        "certificate_arn": args.certificate_arn is not None,
+        "self_signed_certificate": bool(args.self_signed_certificate),
+    }
+    sources = [s for s in CERTIFICATE_SOURCES if given[s]]
+    if len(sources) > 1:
+        raise InvalidArgument(OWNER, sources[1], f"can't be combined with {sources[0]}; choose one certificate source")
+    source = sources[0] if sources else None
+    if args.https is True and source is None:
+        raise InvalidArgument(
+            OWNER, "https", "is true, so the service needs a certificate: set domain, certificate_arn or "
+            "self_signed_certificate"
+        )  # fmt: skip
+    if args.https is False and source is not None:
+        raise InvalidArgument(OWNER, "https", f"is false, but {source} is set: remove one")
+    if source is None and args.https_port is not None:
+        raise InvalidArgument(
+            OWNER,
+            "https_port",
+            f"({args.https_port}) is set, but the service has no certificate, so nothing would listen there: set "
+            "https: true with domain, certificate_arn or self_signed_certificate, or remove https_port",
+        )
+    if isinstance(args.certificate_arn, str):
+        parse_certificate_arn(OWNER, "certificate_arn", args.certificate_arn)
+    domain = resolve_domain(OWNER, args.domain) if args.domain is not None else None
+    return source, domain
+
+
+def resolve_served_health_check(container_port: int, container: Container, health: HealthCheck) -> tuple[int, ...]:
+    """The ports the container serves; the health check must probe one of them.
+
+    The component maps exactly these ports: mapping the health-check port just because the check
+    asks for it would prove a path to a port the app never listens on, and every target would stay
+    unhealthy. A container that serves another port says so in `container.ports`.
+    """
+    served = (container_port, *(p for p in container.ports if p != container_port))
+    if health.port not in served:
+        others = f" and container.ports {list(container.ports)}" if container.ports else ""
+        raise InvalidArgument(
+            OWNER,
+            "health_check.port",
+            f"({health.port}) is not a port the container serves: it listens on container_port ({container_port})"
+            f"{others}. Probe container_port (remove health_check.port), or, if the image really listens on "
+            f"{health.port} too, list it in container.ports",
+        )
+    return served
+
+
 def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSettings:
     """Validate, then default. Pure: the stack-config layer calls it too."""
     check_component_name(OWNER, name)
+    check_image(OWNER, "image", args.image)
     container_port = check_port(OWNER, "container_port", default(args.container_port, 80))
     listener_port = check_port(OWNER, "listener_port", default(args.listener_port, 80))
     https_port = check_port(OWNER, "https_port", default(args.https_port, 443))
-    if args.certificate_arn is not None and args.self_signed_certificate:
-        raise InvalidArgument(OWNER, "self_signed_certificate", "can't be combined with certificate_arn; choose one")
-    https = args.certificate_arn is not None or bool(args.self_signed_certificate)
+    source, domain = _certificate_source(args)
+    https = source is not None
     if https and https_port == listener_port:
         raise InvalidArgument(OWNER, "https_port", f"({https_port}) must differ from listener_port ({listener_port})")
+    container = resolve_container(OWNER, "container", args.container)
+    health = resolve_health_check(
+        OWNER, args.health_check, default_path="/", default_port=container_port, protocols=("HTTP",)
+    )
     return WebSettings(
         container_port=container_port,
         listener_port=listener_port,
         https_port=https_port,
         https=https,
+        certificate_source=source,
+        domain=domain,
+        container_ports=resolve_served_health_check(container_port, container, health),
         task=resolve_task(OWNER, args),
-        container=resolve_container(OWNER, "container", args.container),
-        health=resolve_health_check(
-            OWNER, args.health_check, default_path="/", default_port=container_port, protocols=("HTTP",)
-        ),
+        container=container,
+        health=health,
         allowed_cidrs=check_cidrs(OWNER, "allowed_cidrs", default(args.allowed_cidrs, ["0.0.0.0/0"])),
         internal=bool(args.internal),
         deletion_protection=bool(args.deletion_protection),
@@ -190,7 +319,8 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
     target-tracking autoscaling."""
 
     url: pulumi.Output[str]
-    """The service's URL (https when a certificate is set)."""
+    """The service's URL: `https://<domain.name>` with a domain, else the ALB's DNS name (https when a
+    certificate is set)."""
     load_balancer_dns_name: pulumi.Output[str]
     """The ALB's DNS name, for a CNAME or alias record."""
     load_balancer_arn: pulumi.Output[str]
@@ -215,6 +345,12 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
         args = coerce_args(LoadBalancedFargateServiceArgs, args)
         s = resolve_web_args(name, args)
         child = pulumi.ResourceOptions(parent=self)
+        zone_id: str | None = None
+        if s.domain is not None:
+            from . import _domain  # only stacks with a domain pay for the Route 53 import
+
+            # Before any child resource: a zone the account doesn't hold fails a real preview here.
+            zone_id = _domain.hosted_zone_id(OWNER, s.domain.hosted_zone, self)
 
         def tags(role: str) -> dict[str, str]:
             return {**s.task.tags, "Name": f"{name}-{role}"}
@@ -266,7 +402,10 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
         listeners = []
         if s.https:
             certificate_arn = args.certificate_arn
-            if certificate_arn is None:
+            if s.domain is not None and zone_id is not None:
+                certificate_arn = _domain.validated_certificate(name, s.domain.name, zone_id, s.task.tags, self)
+                _domain.alias_record(name, s.domain.name, zone_id, alb.dns_name, alb.zone_id, self)
+            elif certificate_arn is None:
                 from ._tls import self_signed_certificate  # dev stacks only
 
                 certificate_arn = self_signed_certificate(name, alb.dns_name, s.task.tags, self)
@@ -321,7 +460,7 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
                     ContainerSpec(
                         name="app",
                         image=args.image,
-                        port_mappings=[(port, "tcp") for port in dict.fromkeys([s.container_port, s.health.port])],
+                        port_mappings=[(port, "tcp") for port in s.container_ports],
                         environment={**s.task.environment, "PORT": str(s.container_port)},
                         secrets=s.task.secrets,
                         user=s.container.user,
@@ -341,7 +480,8 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
         public_port = s.https_port if s.https else s.listener_port
         default_port = 443 if s.https else 80
         suffix = "" if public_port == default_port else f":{public_port}"
-        self.url = pulumi.Output.concat(f"{scheme}://", alb.dns_name, suffix)
+        host = s.domain.name if s.domain is not None else alb.dns_name
+        self.url = pulumi.Output.concat(f"{scheme}://", host, suffix)
         self.load_balancer_dns_name = alb.dns_name
         self.load_balancer_arn = alb.arn
         self.target_group_arn = target_group.arn

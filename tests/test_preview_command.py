@@ -1,0 +1,94 @@
+"""`./preview` is the documented command: its exit status reaches the shell, unlike make's.
+
+The preview exits 0 (every path proven), 1 (a path broken) or 2 (config invalid); GNU make exits 2
+whenever a recipe fails, so `make preview` can't tell 1 from 2. The pass-through is shown with a
+stand-in interpreter in a copy of the repo's wrapper and Makefile; the real preview runs on a
+broken and on the committed prod stack.
+"""
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "stacks"
+
+
+def run(*command: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )
+
+
+@pytest.fixture
+def fake_repo(tmp_path: Path) -> Path:
+    """The wrapper and Makefile beside a virtualenv whose python exits with $FAKE_EXIT."""
+    shutil.copy(ROOT / "preview", tmp_path / "preview")
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    requirements = ["requirements.txt", "requirements-dev.txt", "components/pyproject.toml", "policy/requirements.txt"]
+    earlier = time.time() - 100  # older than .venv/.installed: set up, nothing to do
+    for requirement in requirements:
+        (tmp_path / requirement).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / requirement).write_text("")
+        os.utime(tmp_path / requirement, (earlier, earlier))
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text('#!/bin/sh\necho "preview $*"\nexit "$FAKE_EXIT"\n')
+    python.chmod(0o755)
+    (tmp_path / ".venv" / ".installed").touch()
+    return tmp_path
+
+
+@pytest.mark.parametrize("code", [0, 1, 2])
+def test_the_wrapper_passes_the_preview_exit_status_through(fake_repo: Path, code: int) -> None:
+    result = run("./preview", "dev", cwd=fake_repo, env={"FAKE_EXIT": str(code)})
+    assert result.returncode == code, result.stderr
+    assert result.stdout.strip() == f"preview {fake_repo}/preview.py dev"
+    assert result.stderr == "", "an up-to-date virtualenv is set up silently"
+
+
+def test_make_cannot_tell_a_broken_path_from_invalid_config(fake_repo: Path) -> None:
+    # Why ./preview exists: make reports every failing recipe as 2.
+    codes = [run("make", "-s", "preview", cwd=fake_repo, env={"FAKE_EXIT": str(c)}).returncode for c in (0, 1, 2)]
+    assert codes == [0, 2, 2]
+
+
+def test_a_failed_setup_is_3_not_a_verdict(fake_repo: Path) -> None:
+    (fake_repo / ".venv" / ".installed").unlink()
+    result = run("./preview", "dev", cwd=fake_repo, env={"FAKE_EXIT": "0", "PYTHON": "false"})
+    assert result.returncode == 3
+
+
+def test_a_broken_stack_file_exits_2_naming_the_file_and_key_without_a_traceback() -> None:
+    broken = "tests/fixtures/stacks/broken/Pulumi.namespace-fargatelb.yaml"
+    result = run("./preview", broken)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"{broken}: fargatelb:web: namespace 'fargatelb' is not this project's")
+    assert "did you mean fargate-lb:web?" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_prod_previews_ok_offline_and_says_first_what_a_real_preview_needs(capsys: pytest.CaptureFixture[str]) -> None:
+    from preview import main
+
+    assert main(["prod"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("stack prod: ")
+    assert lines[1] == "stand-ins: a real `pulumi preview` of this stack refuses to start until you set these:"
+    assert lines[2].startswith("  fargate-lb:web.certificateArn = arn:aws:acm:eu-west-1:123456789012:certificate/0000")
+    assert "pulumi config set --stack prod --path 'fargate-lb:web.domain.name'" in lines[3]
+    assert "pulumi config set --stack prod --path 'fargate-lb:web.certificateArn'" in lines[4]
+    verdict = next(line for line in lines if line.startswith("verdict: "))
+    assert verdict.startswith("verdict: ok (") and "with 1 offline stand-in(s), listed at the top" in verdict
+
+
+def test_dev_previews_with_nothing_stood_in(capsys: pytest.CaptureFixture[str]) -> None:
+    from preview import main
+
+    assert main(["dev"]) == 0
+    out = capsys.readouterr().out
+    assert "stand-ins:" not in out and "stand-in(s)" not in out
