@@ -14,11 +14,11 @@ load it in milliseconds. Modules: `model` (the dataclasses and their JSON), `ass
 the rules, and lists every resource no rule priced), `offers` (reads AWS's price-list offer files for
 `scripts/refresh_prices.py`).
 
-`CostEstimate.to_json()`, the `cost` object of `report.json`:
+`CostEstimate.to_json()`, the `cost` object of `report.json` (figures of the dev stack):
 
     {
-      "monthlyUsd": 131.52,          # every service at its minimum task count: the sum of items' monthlyUsd
-      "monthlyUsdAtMax": 185.05,     # at its maximum: the sum of items' monthlyUsdAtMax
+      "monthlyUsd": 111.4126,        # every service at its minimum task count: the sum of items' monthlyUsd
+      "monthlyUsdAtMax": 148.6066,   # at its maximum: the sum of items' monthlyUsdAtMax
       "currency": "USD",
       "region": "eu-west-1",
       "pricesAsOf": "2026-11-30",    # the price table's date
