@@ -65,6 +65,7 @@ FREE_TYPES = {
     "aws:s3/bucketVersioning:BucketVersioning": "bucket settings are free",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "lifecycle policies are free",
     "awsx:ecr:Image": "built and pushed by `pulumi up`; its storage is priced on its repository",
+    "docker-build:index:Image": "built and pushed by `pulumi up`; its storage is priced on its repository",
     "tls:index/privateKey:PrivateKey": "made locally by the TLS provider, no AWS resource",
     "tls:index/selfSignedCert:SelfSignedCert": "made locally by the TLS provider, no AWS resource",
 }

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..graph import Node
-from ..verify.tokens import ECR_REPOSITORY, LOAD_BALANCERS, SCALING_TARGET, SERVICE, TASK_DEFINITION
+from ..verify.tokens import ECR_REPOSITORIES, LOAD_BALANCERS, SCALING_TARGET, SERVICE, TASK_DEFINITION
 from .context import Context, num
 from .model import plain
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 KMS_KEY = "aws:kms/key:Key"
-ECR_REPOSITORY_RESOURCE = "aws:ecr/repository:Repository"
+ECR_REPOSITORY_RESOURCE, AWSX_REPOSITORY = ECR_REPOSITORIES
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 HOSTED_ZONE = "aws:route53/zone:Zone"
@@ -190,7 +190,7 @@ def _expiry_days(ctx: Context, bucket: Node) -> Decimal | None:
 
 def price_storage(ctx: Context) -> None:
     a = ctx.assumptions
-    for repo in ctx.graph.of_type(ECR_REPOSITORY) + ctx.graph.of_type(ECR_REPOSITORY_RESOURCE):
+    for repo in ctx.graph.of_type(AWSX_REPOSITORY) + ctx.graph.of_type(ECR_REPOSITORY_RESOURCE):
         if any(child.type == ECR_REPOSITORY_RESOURCE for child in ctx.graph.children(repo)):
             ctx.handled.add(repo.urn)  # awsx's component in a real preview: its child repository is priced
             continue
