@@ -44,6 +44,7 @@ CLIENT_POOL = ipaddress.IPv4Network("198.51.100.0/24")  # internet clients
 INTERNET_HOST = ipaddress.IPv4Address("192.0.2.80")  # "somewhere on the internet" for egress probes
 PREFIX_LIST_POOL = ipaddress.IPv4Network("198.18.0.0/16")  # gateway endpoints' prefix lists, a /24 each
 LINKS = ipaddress.IPv4Network("169.254.240.0/22")  # point-to-point links between the routers
+OUTSIDE = "outside every allowed CIDR"
 
 
 class TopologyError(RuntimeError):
@@ -73,7 +74,7 @@ def entered(ns: str) -> Iterator[None]:
     Sockets created inside the block belong to `ns` for their whole life, so the probes open them
     here and use them anywhere. Only this thread moves (network namespaces are per thread).
     """
-    with open(f"/proc/thread-self/ns/net", "rb") as home, open(NETNS_DIR / ns, "rb") as target:
+    with open("/proc/thread-self/ns/net", "rb") as home, open(NETNS_DIR / ns, "rb") as target:
         if _libc.setns(target.fileno(), CLONE_NEWNET) != 0:
             raise OSError(ctypes.get_errno(), f"setns into {ns}")
         try:
@@ -103,6 +104,8 @@ class Host:
     ip: ipaddress.IPv4Address
     groups: tuple[str, ...]
     """Security groups on the interface (URNs)."""
+    owner: str = ""
+    """URN of the load balancer, endpoint or service the interface belongs to."""
     public_ip: ipaddress.IPv4Address | None = None
 
 
@@ -170,7 +173,8 @@ def plan(stack: model.Stack, run_id: str, tasks_per_service: int = 2) -> Topolog
         for i, subnet in enumerate(lb.subnets):
             key = f"lb-{_slug(lb.name)}-{i}"
             role = "alb-node" if lb.type == "application" else "nlb-node"
-            host = Host(key, topo.ns(key), role, f"{lb.name} node {subnet.zone}", subnet, addresses.take(subnet), lb.groups)
+            label = f"{lb.name} node {subnet.zone}"
+            host = Host(key, topo.ns(key), role, label, subnet, addresses.take(subnet), lb.groups, lb.urn)
             if not lb.internal:
                 host.public_ip = next(public)
             topo.hosts.append(host)
@@ -179,7 +183,8 @@ def plan(stack: model.Stack, run_id: str, tasks_per_service: int = 2) -> Topolog
             for i, subnet in enumerate(endpoint.subnets):
                 key = f"ep-{_slug(endpoint.service)}-{i}"
                 label = f"{endpoint.service} endpoint {subnet.zone}"
-                topo.hosts.append(Host(key, topo.ns(key), "endpoint", label, subnet, addresses.take(subnet), endpoint.groups))
+                address = addresses.take(subnet)
+                topo.hosts.append(Host(key, topo.ns(key), "endpoint", label, subnet, address, endpoint.groups, endpoint.urn))
     for service in stack.services:
         if not service.subnets:
             continue
@@ -187,7 +192,8 @@ def plan(stack: model.Stack, run_id: str, tasks_per_service: int = 2) -> Topolog
             subnet = service.subnets[i % len(service.subnets)]
             key = f"task-{_slug(service.name)}-{i + 1}"
             label = f"{service.name} task {i + 1}"
-            topo.hosts.append(Host(key, topo.ns(key), "task", label, subnet, addresses.take(subnet), service.groups))
+            address = addresses.take(subnet)
+            topo.hosts.append(Host(key, topo.ns(key), "task", label, subnet, address, service.groups, service.urn))
     private = [s for s in stack.subnets if s.route_table is None or not s.route_table.internet_gateway]
     if private:
         topo.hosts.append(
@@ -211,7 +217,7 @@ def _pick_clients(topo: Topology) -> None:
             continue
         for group in lb.groups:
             for rule in topo.stack.rules_of(group, egress=False):
-                allowed.extend(c for c in rule.cidrs if not c.overlaps(topo.stack.vpc_cidr))
+                allowed.extend(c for c in rule.cidrs if not c.subnet_of(topo.stack.vpc_cidr))
     pool = iter(list(CLIENT_POOL.hosts())[9:])
     for cidr in dict.fromkeys(allowed):
         if cidr.prefixlen == 0:
@@ -221,10 +227,10 @@ def _pick_clients(topo: Topology) -> None:
         topo.clients.setdefault(address, f"inside {cidr}")
     for candidate in [*list(CLIENT_POOL.hosts())[199:201], INTERNET_HOST - 1]:
         if not any(candidate in c for c in allowed) and candidate not in topo.clients:
-            topo.clients[candidate] = "outside every allowed CIDR"
+            topo.clients[candidate] = OUTSIDE
             break
-    if not topo.clients:
-        topo.clients[next(pool)] = "outside every allowed CIDR"
+    if not topo.clients:  # no internet-facing load balancer: a client on the internet all the same
+        topo.clients[next(pool)] = OUTSIDE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,14 +335,17 @@ def create(topo: Topology) -> None:
     net = [f"addr add {net_igw}/30 dev eth0", "link set dev eth0 up", f"route add default via {igw_net}"]
     net += [f"addr add {address}/32 dev eth0" for address in [*topo.clients, INTERNET_HOST]]
     run(["ip", "-n", topo.internet, "-batch", "-"], stdin="\n".join(net) + "\n")
+    # From the internet only the translated public addresses lead into the VPC: private ones have
+    # no route there, as on the real internet.
     nat = [h for h in topo.hosts if h.public_ip is not None]
-    if nat:
-        rules = ["table ip igw {", "  chain pre { type nat hook prerouting priority dstnat;"]
-        rules += [f"    ip daddr {h.public_ip} dnat to {h.ip}" for h in nat]
-        rules += ["  }", "  chain post { type nat hook postrouting priority srcnat;"]
-        rules += [f"    ip saddr {h.ip} snat to {h.public_ip}" for h in nat]
-        rules += ["  }", "}"]
-        run(in_ns(topo.ns("igw"), ["nft", "-f", "-"]), stdin="\n".join(rules) + "\n")
+    rules = ["table ip igw {", "  chain pre { type nat hook prerouting priority dstnat;"]
+    rules += [f"    ip daddr {h.public_ip} dnat to {h.ip}" for h in nat]
+    rules += ["  }", "  chain post { type nat hook postrouting priority srcnat;"]
+    rules += [f"    ip saddr {h.ip} snat to {h.public_ip}" for h in nat]
+    rules += ["  }", "  chain forward { type filter hook forward priority filter;",
+              '    iifname "net" ct status dnat accept',
+              '    iifname "net" reject with icmp type net-unreachable', "  }", "}"]  # fmt: skip
+    run(in_ns(topo.ns("igw"), ["nft", "-f", "-"]), stdin="\n".join(rules) + "\n")
 
 
 def kill_namespace_processes(ns: str) -> None:
@@ -396,5 +405,5 @@ def route_verdict(topo: Topology, host: Host, destination: ipaddress.IPv4Address
         out = run(["ip", "-n", topo.router, "route", "get", str(destination), "from", str(host.ip), "iif", topo.bridge(host.subnet)])
     except TopologyError as exc:
         text = str(exc)
-        return "no route (unreachable)" if "unreachable" in text.lower() else text
+        return "no route (unreachable)" if "unreachable" in text.lower() or "no route" in text.lower() else text
     return out.strip().splitlines()[0] if out.strip() else "?"
