@@ -206,3 +206,21 @@ def udp_many(ns: str, source: str | None, targets: list[tuple[str, int]], timeou
         for sock in socks:
             sock.close()
     return out
+
+
+def listening(ns: str) -> list[str]:
+    """What listens inside namespace `ns`: `address:port/tcp` for listening TCP sockets and bound
+    UDP sockets, read from the kernel's socket tables as seen from inside the namespace."""
+    found = []
+    with entered(ns):
+        tables = {proto: Path(f"/proc/thread-self/net/{proto}").read_text() for proto in ("tcp", "udp")}
+    for proto, text in tables.items():
+        for line in text.splitlines()[1:]:
+            fields = line.split()
+            local, state = fields[1], fields[3]
+            if proto == "tcp" and state != "0A":  # 0A: LISTEN
+                continue
+            address_hex, port_hex = local.split(":")
+            address = ".".join(str(int(address_hex[i : i + 2], 16)) for i in (6, 4, 2, 0))
+            found.append(f"{address}:{int(port_hex, 16)}/{proto}")
+    return sorted(set(found))

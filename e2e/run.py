@@ -45,6 +45,8 @@ class Options:
     tasks_per_service: int = 2
     keep: bool = False
     """Keep the run's directory (configs, logs) after teardown, for a post-mortem."""
+    services: frozenset[str] | None = None
+    """Emulate only these services (URNs) and their load balancers; all when None."""
 
 
 def unavailable() -> str | None:
@@ -64,6 +66,14 @@ class Emulation:
         self.stack_name = stack_name
         self.options = options or Options()
         self.stack = model.read(recording)
+        if self.options.services is not None:
+            wanted = self.options.services
+            self.stack.services = [s for s in self.stack.services if s.urn in wanted]
+            groups = {a.target_group for s in self.stack.services for a in s.attachments}
+            self.stack.load_balancers = [
+                lb for lb in self.stack.load_balancers
+                if any(li.default_action.target_group in groups for li in lb.listeners)
+            ]  # fmt: skip
         self.topo = topology.plan(self.stack, str(os.getpid()), self.options.tasks_per_service)
         self.run_dir = Path(tempfile.mkdtemp(prefix=f"fargate-lb-e2e-{stack_name}-"))
         self.run_dir.chmod(0o755)  # the apps run unprivileged and read their files from here
