@@ -4,9 +4,9 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config.py images.py offline.py preview.py components policy tests bench app
+SOURCES := __main__.py stack_config.py images.py offline.py preview.py components policy tests bench app e2e
 
-.PHONY: setup test lint preview preview-all pulumi-preview up bench clean
+.PHONY: setup test lint preview preview-all e2e e2e-all pulumi-preview up bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt components/pyproject.toml policy/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ preview: setup  ## the offline preview: resources, proven paths, findings, diagr
 
 preview-all: setup
 	$(PY) preview.py --all
+
+e2e: setup  ## the stack's data plane in network namespaces, real apps and traffic (root); MUTATE=name breaks one thing
+	$(PY) -m e2e $(STACK) $(if $(MUTATE),--mutate $(MUTATE))
+
+e2e-all: setup
+	$(PY) -m e2e dev
+	$(PY) -m e2e prod
 
 pulumi-preview: setup  ## a real preview against AWS, enforcing the policy pack (needs the CLI and credentials)
 	pulumi preview --stack $(STACK) --policy-pack policy

@@ -48,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
             recording, what = mutations.apply(args.mutate, recording, Path(scratch))
             static = mutations.static_check(recording)
             print(f"mutation {args.mutate}: {what}")
-            print(f"static wiring check of the same mutated resources: {'ok, it cannot see this' if static.ok else 'BROKEN'}")
+            print(
+                "static wiring check of the same mutated resources: "
+                + ("ok, it cannot see this" if static.ok else "BROKEN")
+            )
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             with Emulation(args.stack, recording, Options(scale=args.scale, keep=args.keep)) as emulation:

@@ -39,7 +39,17 @@ from . import model
 from .topology import NETNS_DIR, Host
 
 HOST_USERSPACE = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
-HOST_ETC = ("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf", "ssl", "localtime")
+HOST_ETC = (
+    "alternatives",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "ssl",
+    "localtime",
+)
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 BUILD_USER = 65534  # nobody: builds run unprivileged, with no network
 
@@ -179,24 +189,30 @@ class Image:
     """An image reproduced from its build context: what to bind, run, and as whom."""
 
     def __init__(self, context: Path, build_dir: Path) -> None:
-        self.context = context
-        self.stages = read_dockerfile(context / "Dockerfile")
-        self.final = self.stages[-1]
         self.build_dir = build_dir / hashlib.sha256(str(context).encode()).hexdigest()[:12]
+        # Like `docker build`, work from a copy of the context: readable by the apps' users
+        # wherever the checkout lives (a 0700 home directory, a test's temporary directory).
+        self.context = self.build_dir / "context"
+        if not self.context.exists():
+            shutil.copytree(context, self.context, ignore=shutil.ignore_patterns("__pycache__", "build"))
+            subprocess.run(["chmod", "-R", "a+rX", str(build_dir)], check=True)
+        self.name = context.name
+        self.stages = read_dockerfile(self.context / "Dockerfile")
+        self.final = self.stages[-1]
         self.binds: list[str] = _userspace_binds(self.final.base)
         for copy in self.final.copies:
-            root = context if copy.stage is None else self._build_stage(copy.stage, copy.sources)
+            root = self.context if copy.stage is None else self._build_stage(copy.stage, copy.sources)
             self.binds += _copy_binds(copy, root)
 
     def describe(self) -> str:
-        return f"{self.context.name} (FROM {self.final.base})"
+        return f"{self.name} (FROM {self.final.base})"
 
     def _build_stage(self, name: str, wanted: list[str]) -> Path:
         """Run stage `name`'s RUN lines here; returns a directory that stands in for its root."""
         stage = next((s for s in self.stages if s.name == name), None)
         if stage is None:
             raise ImageError(f"COPY --from={name}: no such stage (only named stages can be built here)")
-        root = self.build_dir / name
+        root = self.build_dir / "stages" / name
         if (root / ".built").exists():
             return root
         shutil.rmtree(root, ignore_errors=True)
@@ -329,7 +345,14 @@ class Task:
         env.update({name: f"e2e-placeholder-for-{name}" for name in container.secrets})
         argv = ["bwrap", "--unshare-uts", "--unshare-ipc", "--hostname", self.name, *image.binds]
         argv += ["--proc", "/proc", "--dev", "/dev", "--dir", final.workdir]
-        argv += ["--ro-bind", str(self.dir / "hosts"), "/etc/hosts", "--ro-bind", str(self.dir / "resolv.conf"), "/etc/resolv.conf"]
+        argv += [
+            "--ro-bind",
+            str(self.dir / "hosts"),
+            "/etc/hosts",
+            "--ro-bind",
+            str(self.dir / "resolv.conf"),
+            "/etc/resolv.conf",
+        ]
         for mount in container.mounts:
             source = self.dir / "volumes" / mount.volume
             if mount.path in final.volumes and Path(mount.path).is_dir() and final.base != "scratch":
@@ -353,7 +376,9 @@ class Task:
         for _ in range(len(pending) + 1):
             for run in list(pending):
                 names = {r.container.name for r in order}
-                if all(d in names or d not in {c.container.name for c in self.containers} for d in run.container.depends_on):
+                if all(
+                    d in names or d not in {c.container.name for c in self.containers} for d in run.container.depends_on
+                ):
                     order.append(run)
                     pending.remove(run)
         for run in order + pending:

@@ -38,7 +38,7 @@ import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import model
 from .topology import INTERNET_HOST, Host, Topology, entered, in_ns, run
@@ -195,7 +195,11 @@ def _action_lines(action: model.Action, listener: model.Listener, backends: dict
         host = "%[req.hdr(host),field(1,:)]" if host == "#{host}" else host
         port = str(r.get("port", "#{port}")).replace("#{port}", str(listener.port))
         path, query = r.get("path", "/#{path}"), r.get("query", "#{query}")
-        rest = "%[capture.req.uri]" if (path, query) == ("/#{path}", "#{query}") else path.replace("#{path}", "%[path,regsub(^/,)]")
+        rest = (
+            "%[capture.req.uri]"
+            if (path, query) == ("/#{path}", "#{query}")
+            else path.replace("#{path}", "%[path,regsub(^/,)]")
+        )
         code = str(r.get("statusCode", "HTTP_301")).removeprefix("HTTP_")
         return [f"http-request redirect location {scheme}://{host}:{port}{rest} code {code} {cond}"]
     if action.type == "fixed-response":
@@ -203,16 +207,14 @@ def _action_lines(action: model.Action, listener: model.Listener, backends: dict
         body = str(f.get("messageBody", "")).replace('"', '\\"')
         ctype = f.get("contentType", "text/plain")
         return [f'http-request return status {f.get("statusCode", 200)} content-type "{ctype}" string "{body}" {cond}']
-    return [f"http-request return status 503 content-type text/plain string \"no target group\" {cond}"]
+    return [f'http-request return status 503 content-type text/plain string "no target group" {cond}']
 
 
-def alb_config(lb: model.LoadBalancer, stack: model.Stack, targets: dict[str, list[Target]], pem: Path, scale: float) -> str:
+def alb_config(
+    lb: model.LoadBalancer, stack: model.Stack, targets: dict[str, list[Target]], pem: Path, scale: float
+) -> str:
     """The HAProxy configuration every node of `lb` runs."""
-    backends = {}
-    for listener in lb.listeners:
-        for action in [listener.default_action, *(r.action for r in listener.rules)]:
-            if action.target_group:
-                backends.setdefault(action.target_group, f"tg{len(backends)}")
+    backends = backends_of(lb)
     lines = [
         "global", "  stats socket @SOCKET@ mode 600 level admin", "  maxconn 1000",
         "defaults", "  mode http", "  option forwardfor", "  timeout connect 1s", "  timeout client 60s",
@@ -231,15 +233,22 @@ def alb_config(lb: model.LoadBalancer, stack: model.Stack, targets: dict[str, li
             lines += [f"  {a}" for a in acls]
             cond = "if !{ var(txn.backend) -m found } " + " ".join(names)
             lines += [f"  {line}" for line in _action_lines(rule.action, listener, backends, cond)]
-        lines += [f"  {line}" for line in _action_lines(listener.default_action, listener, backends, "if !{ var(txn.backend) -m found }")]
+        lines += [
+            f"  {line}"
+            for line in _action_lines(listener.default_action, listener, backends, "if !{ var(txn.backend) -m found }")
+        ]
         lines.append("  use_backend %[var(txn.backend)] if { var(txn.backend) -m found }")
     for urn, backend in backends.items():
         tg = stack.target_groups[urn]
         hc = tg.health
         lines += [f"backend {backend}", "  balance roundrobin", "  option allbackups"]
         if hc.protocol in ("HTTP", "HTTPS"):
-            lines += ["  option httpchk", f"  http-check send meth GET uri {hc.path} ver HTTP/1.1 hdr Host e2e-health-check "
-                      "hdr User-Agent ELB-HealthChecker/2.0", f"  http-check expect rstatus {status_regex(hc.matcher)}"]  # fmt: skip
+            send = f"meth GET uri {hc.path} ver HTTP/1.1 hdr Host e2e-health-check hdr User-Agent ELB-HealthChecker/2.0"
+            lines += [
+                "  option httpchk",
+                f"  http-check send {send}",
+                f"  http-check expect rstatus {status_regex(hc.matcher)}",
+            ]
         lines.append(f"  timeout check {_ms(hc.timeout * scale)}")
         server_tls = " ssl verify none" if tg.protocol == "HTTPS" else ""
         check_tls = " check-ssl" if hc.protocol == "HTTPS" else ""
@@ -253,7 +262,9 @@ def alb_config(lb: model.LoadBalancer, stack: model.Stack, targets: dict[str, li
 
 
 class AlbNode:
-    def __init__(self, lb: model.LoadBalancer, host: Host, config: str, directory: Path, backends: dict[str, str]) -> None:
+    def __init__(
+        self, lb: model.LoadBalancer, host: Host, config: str, directory: Path, backends: dict[str, str]
+    ) -> None:
         self.lb = lb
         self.host = host
         self.backends = backends
@@ -268,7 +279,9 @@ class AlbNode:
 
     def deregister(self, tg: str, target: Target) -> None:
         backend, server = self.backends[tg], target.key
-        self.haproxy.command(f"set server {backend}/{server} state maint; set server {backend}/{server}.open state maint")
+        self.haproxy.command(
+            f"set server {backend}/{server} state maint; set server {backend}/{server}.open state maint"
+        )
 
     def cut(self, tg: str, target: Target) -> None:
         """End of the deregistration delay: close what is still open to the target."""
@@ -329,13 +342,13 @@ def stand_ins_config(topo: Topology, pem: Path) -> str:
     for host in topo.hosts:
         if host.role == "endpoint":
             service = host.label.split()[0]
-            lines += [f"frontend stand_in{n}", f"  bind {host.ip}:443 namespace {host.ns} ssl crt {pem}",
-                      f'  http-request return status 200 content-type text/plain string "{service} endpoint stand-in"']  # fmt: skip
+            answer = f'http-request return status 200 content-type text/plain string "{service} endpoint stand-in"'
+            lines += [f"frontend stand_in{n}", f"  bind {host.ip}:443 namespace {host.ns} ssl crt {pem}", f"  {answer}"]
             n += 1
     for urn, (ns, address) in topo.gateway_hosts.items():
         service = next(e.service for e in topo.stack.endpoints if e.urn == urn)
-        lines += [f"frontend stand_in{n}", f"  bind {address}:443 namespace {ns} ssl crt {pem}",
-                  f'  http-request return status 200 content-type text/plain string "{service} (prefix list) stand-in"']  # fmt: skip
+        answer = f'http-request return status 200 content-type text/plain string "{service} (prefix list) stand-in"'
+        lines += [f"frontend stand_in{n}", f"  bind {address}:443 namespace {ns} ssl crt {pem}", f"  {answer}"]
         n += 1
     lines += [f"frontend stand_in{n}", f"  bind {INTERNET_HOST}:443 namespace {topo.internet} ssl crt {pem}",
               f"  bind {INTERNET_HOST}:80 namespace {topo.internet}",
@@ -401,6 +414,21 @@ class _Relay(asyncio.DatagramProtocol):
         pass  # an ICMP error for a sent datagram: UDP has no delivery guarantee, nothing to do
 
 
+class _Listener(asyncio.DatagramProtocol):
+    """A UDP listener of a node: each datagram goes to the node's forwarding."""
+
+    def __init__(self, node: UdpNode, tg: str, port: int) -> None:
+        self.node, self.tg, self.port = node, tg, port
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        if self.transport is not None:
+            self.node._forward(self.transport, self.tg, self.port, data, addr)
+
+
 @dataclass
 class _Flow:
     """One client's datagrams to one target; those sent before its socket is open wait in `pending`."""
@@ -455,14 +483,8 @@ class UdpNode:
             with entered(self.host.ns):
                 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.bind((str(self.host.ip), listener.port))
-            tg = listener.default_action.target_group
-            holder: dict[str, asyncio.DatagramTransport] = {}
-
-            def received(data: bytes, addr: tuple[str, int], tg: str = tg, port: int = listener.port) -> None:
-                self._forward(holder["t"], tg, port, data, addr)
-
-            transport, _ = await loop.create_datagram_endpoint(lambda r=received: _Relay(r), sock=sock)
-            holder["t"] = transport
+            relay = _Listener(self, listener.default_action.target_group, listener.port)
+            await loop.create_datagram_endpoint(lambda r=relay: r, sock=sock)  # type: ignore[misc]
         for urn in self.groups:
             self._tasks.append(asyncio.create_task(self._health_loop(urn)))
 
@@ -479,7 +501,9 @@ class UdpNode:
             return None
         return pool[hash(client) % len(pool)]
 
-    def _forward(self, listener: asyncio.DatagramTransport, tg: str, port: int, data: bytes, client: tuple[str, int]) -> None:
+    def _forward(
+        self, listener: asyncio.DatagramTransport, tg: str, port: int, data: bytes, client: tuple[str, int]
+    ) -> None:
         key = (port, client)
         flow = self.flows.get(key)
         if flow is not None:

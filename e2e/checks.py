@@ -26,6 +26,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlsplit
 
 from . import apps, model, probes, sgfilter, topology
@@ -35,6 +36,7 @@ from .run import Emulation
 from .topology import INTERNET_HOST, OUTSIDE, Host
 
 POLL = 0.05
+Follow = Callable[[str, int, bool], probes.Outcome]
 STARTUP = 2.5
 
 
@@ -114,15 +116,19 @@ def _address(node: Host, client_ns: str, em: Emulation) -> str:
     return str(node.public_ip) if client_ns == em.topo.internet and node.public_ip else str(node.ip)
 
 
-def _ask(em: Emulation, listener: model.Listener, ns: str, source: str, address: str, port: int | None = None) -> probes.Outcome:
+def _ask(
+    em: Emulation, listener: model.Listener, ns: str, source: str, address: str, port: int | None = None
+) -> probes.Outcome:
     port = port or listener.port
     if listener.protocol in ("UDP", "TCP_UDP"):
         return probes.udp(ns, source, address, port)
-    return probes.http(ns, source, address, port, tls=listener.protocol == "HTTPS", cafile=em.cafile, server_name=address)
+    return probes.http(
+        ns, source, address, port, tls=listener.protocol == "HTTPS", cafile=em.cafile, server_name=address
+    )
 
 
 def _expect(em: Emulation, lb: model.LoadBalancer, listener: model.Listener, action: model.Action,
-            outcome: probes.Outcome, follow: Callable[[str, int, bool], probes.Outcome]) -> tuple[bool, str]:  # fmt: skip
+            outcome: probes.Outcome, follow: Follow) -> tuple[bool, str]:  # fmt: skip
     """Did the listener do what its default action says? (ok, observed text)."""
     if action.type == "forward":
         tasks = {t.key for t in em.targets.get(action.target_group or "", [])}
@@ -159,7 +165,9 @@ def _listening(em: Emulation, tg: str) -> dict[str, float]:
             out[target.key] = em.ready_at[(tg, target.key)] - em.registered_at[(tg, target.key)]
             continue
         host = em.topo.host(f"task-{target.key}")
-        if probes.tcp_many(host.ns, None, [(str(target.ip), hc.port or target.port)], timeout=0.05)[(str(target.ip), hc.port or target.port)].answered:
+        if probes.tcp_many(host.ns, None, [(str(target.ip), hc.port or target.port)], timeout=0.05)[
+            (str(target.ip), hc.port or target.port)
+        ].answered:
             em.ready_at[(tg, target.key)] = time.monotonic()
             out[target.key] = em.ready_at[(tg, target.key)] - em.registered_at[(tg, target.key)]
     return out
@@ -169,7 +177,10 @@ def turns_healthy(em: Emulation, report: Report) -> None:
     """Healthy within healthyThreshold × interval once the app listens: the first check after that
     comes within one interval and passes, then threshold − 1 more intervals."""
     scale = em.options.scale
-    checks_bound = {tg: em.stack.target_groups[tg].health.healthy * em.stack.target_groups[tg].health.interval * scale for tg in em.targets}
+    checks_bound = {
+        tg: em.stack.target_groups[tg].health.healthy * em.stack.target_groups[tg].health.interval * scale
+        for tg in em.targets
+    }
     healthy_at: dict[tuple[str, str, str], float] = {}
     last: dict[tuple[str, str, str], str] = {}
     listening: dict[str, dict[str, float]] = {}
@@ -179,11 +190,11 @@ def turns_healthy(em: Emulation, report: Report) -> None:
         pending = 0
         for tg in em.targets:
             listening[tg] = _listening(em, tg)
-            for node, states in em.health(tg).items():
-                for key, (state, check) in states.items():
-                    last[(tg, node, key)] = check
+            for label, states in em.health(tg).items():
+                for name, (state, check) in states.items():
+                    last[(tg, label, name)] = check
                     if state == "healthy":
-                        healthy_at.setdefault((tg, node, key), time.monotonic() - em.registered_at[(tg, key)])
+                        healthy_at.setdefault((tg, label, name), time.monotonic() - em.registered_at[(tg, name)])
                     else:
                         pending += 1
         if not pending:
@@ -214,13 +225,19 @@ def turns_healthy(em: Emulation, report: Report) -> None:
                         outcome += f" (dropped by {'; '.join(counts)})"
                     if up is None:
                         sockets = probes.listening(hosts[target.key].ns)
-                        outcome += f"; nothing listens on {target.ip}:{hc.port or target.port} in the task (it listens on: {', '.join(sockets) or 'nothing'})"
+                        outcome += (
+                            f"; nothing listens on {target.ip}:{hc.port or target.port} in the task "
+                            f"(it listens on: {', '.join(sockets) or 'nothing'})"
+                        )
                     exited = _exited(em.task(target.key))
                     result.fail(hop, outcome + (f"; {exited}" if exited else ""))
                     result.observed.append(f"{hop}: {outcome}")
                     continue
                 checking = took - (up or 0.0)
-                text = f"{last.get(key)} → healthy {took:.2f} s after registration ({up or 0:.2f} s until the app listened, then {checking:.2f} s of checks)"
+                text = (
+                    f"{last.get(key)} → healthy {took:.2f} s after registration ({up or 0:.2f} s until the app "
+                    f"listened, then {checking:.2f} s of checks)"
+                )
                 if checking > checks_bound[tg] + POLL * 2:
                     result.fail(hop, f"{text}: over {checks_bound[tg]:g} s")
                 result.observed.append(f"{hop}: {text}")
@@ -238,7 +255,10 @@ def listeners(em: Emulation, report: Report) -> None:
             tg = listener.default_action.target_group
             service = _service_label(em, tg) if tg else lb.name
             action = listener.default_action
-            claim = f"{lb.name} {listener.name} {listener.protocol}:{listener.port} ({action.type}): every allowed client reaches every node and gets its answer"
+            claim = (
+                f"{lb.name} {listener.name} {listener.protocol}:{listener.port} ({action.type}): every allowed "
+                "client reaches every node and gets its answer"
+            )
             result = report.add(PathResult(service, "traffic", claim))
             if not allowed:
                 result.unknown(f"clients of {lb.name}", "no client address could be placed inside its allowed CIDRs")
@@ -246,8 +266,12 @@ def listeners(em: Emulation, report: Report) -> None:
                 for node in nodes:
                     address = _address(node, ns, em)
 
-                    def follow(path: str, port: int, tls: bool, ns: str = ns, source: str = source, address: str = address) -> probes.Outcome:
-                        return probes.http(ns, source, address, port, path, tls=tls, cafile=em.cafile, server_name=address)
+                    def follow(
+                        path: str, port: int, tls: bool, ns: str = ns, source: str = source, address: str = address
+                    ) -> probes.Outcome:
+                        return probes.http(
+                            ns, source, address, port, path, tls=tls, cafile=em.cafile, server_name=address
+                        )
 
                     drops = _drops([node])
                     outcome = _ask(em, listener, ns, source, address)
@@ -263,8 +287,8 @@ def listeners(em: Emulation, report: Report) -> None:
 def both_tasks(em: Emulation, report: Report, lb: model.LoadBalancer, listener: model.Listener, tg: str,
                client: tuple[str, str, str], nodes: list[Host]) -> None:  # fmt: skip
     tasks = {t.key for t in em.targets[tg]}
-    result = report.add(PathResult(_service_label(em, tg), "both-tasks",
-                                   f"{lb.name} {listener.name}: each of the {len(tasks)} tasks answers through it"))  # fmt: skip
+    claim = f"{lb.name} {listener.name}: each of the {len(tasks)} tasks answers through it"
+    result = report.add(PathResult(_service_label(em, tg), "both-tasks", claim))
     ns, source, _ = client
     seen: dict[str, int] = {}
     attempts = 8 * len(tasks)
@@ -293,7 +317,14 @@ def refused(em: Emulation, report: Report) -> None:
         if not outside:
             report.notes.append(f"{lb.name} admits every address (0.0.0.0/0): no client is outside its allowed CIDRs")
         for listener in lb.listeners if outside else ():
-            result = report.add(PathResult(lb.name, "refused", f"{listener.name} {listener.protocol}:{listener.port}: a client outside the allowed CIDRs gets nothing"))
+            result = report.add(
+                PathResult(
+                    lb.name,
+                    "refused",
+                    f"{listener.name} {listener.protocol}:{listener.port}: a client outside the allowed CIDRs "
+                    "gets nothing",
+                )
+            )
             for ns, source, why in outside:
                 for node in nodes:
                     address = _address(node, ns, em)
@@ -309,7 +340,11 @@ def refused(em: Emulation, report: Report) -> None:
         ports = sorted({p for c in service.containers for p in c.ports})
         if not tasks or not ports:
             continue
-        result = report.add(PathResult(service.name, "refused", "a client reaching a task directly gets nothing, from the internet or the VPC"))
+        result = report.add(
+            PathResult(
+                service.name, "refused", "a client reaching a task directly gets nothing, from the internet or the VPC"
+            )
+        )
         clients = [(em.topo.internet, str(a), why) for a, why in em.topo.clients.items()][:1]
         clients += [(h.ns, str(h.ip), h.label) for h in em.topo.hosts if h.role == "vpc-client"]
         for ns, source, why in clients:
@@ -325,8 +360,13 @@ def refused(em: Emulation, report: Report) -> None:
                         allowed.add((str(target.ip), target.port, wire))
                         allowed.add((str(target.ip), hc.port or target.port, "tcp"))
         tasks = [h for h in em.topo.hosts if h.role == "task"]
-        ports = sorted({p for s in em.stack.services for c in s.containers for p in c.ports} | {(22, "tcp"), (80, "tcp"), (443, "tcp")})
-        result = report.add(PathResult(lb.name, "refused", "the load balancer reaching a task on any port but its targets' is dropped"))
+        ports = sorted(
+            {p for s in em.stack.services for c in s.containers for p in c.ports}
+            | {(22, "tcp"), (80, "tcp"), (443, "tcp")}
+        )
+        result = report.add(
+            PathResult(lb.name, "refused", "the load balancer reaching a task on any port but its targets' is dropped")
+        )
         for node in [h for h in em.topo.hosts if h.owner == lb.urn]:
             _sweep(result, node.label, node.ns, str(node.ip), tasks, ports, [node, *tasks], skip=allowed)
 
@@ -334,7 +374,9 @@ def refused(em: Emulation, report: Report) -> None:
 def _sweep(result: PathResult, who: str, ns: str, source: str, hosts: list[Host], ports: list[tuple[int, str]],
            watch: list[Host], skip: set[tuple[str, int, str]] | None = None) -> None:  # fmt: skip
     """Probe every (host, port) at once from `ns`; each must go unanswered."""
-    wanted = [(str(h.ip), p, proto) for h in hosts for p, proto in ports if (str(h.ip), p, proto) not in (skip or set())]
+    wanted = [
+        (str(h.ip), p, proto) for h in hosts for p, proto in ports if (str(h.ip), p, proto) not in (skip or set())
+    ]
     drops = _drops(watch)
     outcomes = probes.tcp_many(ns, source, [(a, p) for a, p, proto in wanted if proto == "tcp"], timeout=0.4)
     outcomes_udp = probes.udp_many(ns, source, [(a, p) for a, p, proto in wanted if proto == "udp"], timeout=0.4)
@@ -348,7 +390,9 @@ def _sweep(result: PathResult, who: str, ns: str, source: str, hosts: list[Host]
             result.fail(f"{who} → {label}", f"{outcome} ({why})")
     dropped = drops()
     for text, labels in by_text.items():
-        result.observed.append(f"{who} → {len(labels)} task ports ({', '.join(labels[:4])}{', …' if len(labels) > 4 else ''}): {text}")
+        result.observed.append(
+            f"{who} → {len(labels)} task ports ({', '.join(labels[:4])}{', …' if len(labels) > 4 else ''}): {text}"
+        )
     if dropped:
         result.observed.append(f"  dropped by {'; '.join(dropped)}")
 
@@ -363,7 +407,13 @@ def egress(em: Emulation, report: Report) -> None:
         tasks = [t.host for t in em.tasks.get(service.urn, [])]
         if not tasks:
             continue
-        result = report.add(PathResult(service.name, "egress", "tasks reach the VPC endpoints' 443 (interface and S3 prefix list) and nothing else on the internet"))
+        result = report.add(
+            PathResult(
+                service.name,
+                "egress",
+                "tasks reach the VPC endpoints' 443 (interface and S3 prefix list) and nothing else on the internet",
+            )
+        )
         for task in tasks:
             for ep in endpoints:
                 outcome = probes.http(task.ns, str(task.ip), str(ep.ip), 443, tls=True, cafile=em.cafile, timeout=1.0)
@@ -380,14 +430,19 @@ def egress(em: Emulation, report: Report) -> None:
                 result.observed.append(f"{hop}: {outcome}")
             table = task.subnet.route_table
             if table is not None and (table.nat_gateway or table.internet_gateway):
-                result.unknown(f"{task.label} → internet", f"route table {table.name} routes to the internet, which is not emulated")
+                result.unknown(
+                    f"{task.label} → internet",
+                    f"route table {table.name} routes to the internet, which is not emulated",
+                )
                 continue
             drops = _drops([task])
-            outcomes = probes.tcp_many(task.ns, str(task.ip), [(str(INTERNET_HOST), 443), (str(INTERNET_HOST), 80)], timeout=0.4)
+            outcomes = probes.tcp_many(
+                task.ns, str(task.ip), [(str(INTERNET_HOST), 443), (str(INTERNET_HOST), 80)], timeout=0.4
+            )
             route = topology.route_verdict(em.topo, task, INTERNET_HOST)
             dropped = drops()
-            for (address, port), outcome in outcomes.items():
-                hop = f"{task.label} → internet host {address}:{port}"
+            for (where, port), outcome in outcomes.items():
+                hop = f"{task.label} → internet host {where}:{port}"
                 text = _dropped_text(str(outcome), dropped) + f"; VPC router: {route}"
                 if outcome.answered:
                     result.fail(hop, text)
@@ -418,7 +473,8 @@ def drain(em: Emulation, report: Report) -> None:
         result = report.add(PathResult(
             _service_label(em, tg), "drain",
             f"{group.name}: a stopped task gets no new traffic once deregistered and drains within the delay "
-            f"({group.deregistration_delay:g} s × {em.options.scale:g} = {delay:g} s); then SIGTERM stops it and a replacement turns healthy",
+            f"({group.deregistration_delay:g} s × {em.options.scale:g} = {delay:g} s); then SIGTERM stops it and a "
+            "replacement turns healthy",
         ))  # fmt: skip
         allowed, _ = _clients(em, lb)
         listener = next((li for li in lb.listeners if li.default_action.target_group == tg), None)
@@ -433,7 +489,10 @@ def drain(em: Emulation, report: Report) -> None:
         codes = task.stop()
         result.observed.append(f"SIGTERM to {stopping.key}: exit codes {codes}")
         if any(code != 0 for code in codes.values()):
-            result.fail(f"ECS → {stopping.key} (SIGTERM)", f"containers exited with {codes}, not 0: {task.containers[0].tail(2)}")
+            result.fail(
+                f"ECS → {stopping.key} (SIGTERM)",
+                f"containers exited with {codes}, not 0: {task.containers[0].tail(2)}",
+            )
         replace(em, result, tg, stopping)
 
 
@@ -447,7 +506,11 @@ def _drain_http(em: Emulation, result: PathResult, lb: model.LoadBalancer, liste
     in_flight: list[probes.Outcome] = []
 
     def slow() -> None:
-        in_flight.append(probes.http(ns, source, address, listener.port, f"/burn?ms={burn_ms}", tls=tls, cafile=em.cafile, timeout=delay + 3))
+        in_flight.append(
+            probes.http(
+                ns, source, address, listener.port, f"/burn?ms={burn_ms}", tls=tls, cafile=em.cafile, timeout=delay + 3
+            )
+        )
 
     threads = [threading.Thread(target=slow) for _ in range(2)]
     for thread in threads:
@@ -464,15 +527,20 @@ def _drain_http(em: Emulation, result: PathResult, lb: model.LoadBalancer, liste
         others.append(outcome.served_by or str(outcome))
     drained = _wait(lambda: all(n.sessions(tg, stopping) == 0 for n in albs), delay)
     time.sleep(max(0.0, delay - (time.monotonic() - began)))
-    for node in albs:
-        node.cut(tg, stopping)
+    for alb in albs:
+        alb.cut(tg, stopping)
     for thread in threads:
         thread.join(delay + 5)
-    result.observed.append(f"deregistered {stopping.key} with {flying} request(s) in flight to it; 6 new requests during the delay were served by: {', '.join(others)}")
+    result.observed.append(
+        f"deregistered {stopping.key} with {flying} request(s) in flight to it; 6 new requests during the delay "
+        f"were served by: {', '.join(others)}"
+    )
     if stopping.key in others:
         result.fail(f"{lb.name} → {stopping.key} (draining)", "a new request reached the draining target")
     elif any(o not in {t.key for t in em.targets[tg]} for o in others):
-        result.fail(f"client → {lb.name} (draining {stopping.key})", f"new requests weren't served by the other tasks: {others}")
+        result.fail(
+            f"client → {lb.name} (draining {stopping.key})", f"new requests weren't served by the other tasks: {others}"
+        )
     texts = ", ".join(str(o) for o in in_flight)
     if any(o.status == 404 for o in in_flight):
         result.observed.append(f"the app has no /burn, so nothing was in flight: {texts}")
@@ -532,7 +600,12 @@ def replace(em: Emulation, result: PathResult, tg: str, stopped: Target) -> None
             em.register(group, stopped)
     hc = em.stack.target_groups[tg].health
     bound = (hc.healthy + 1) * hc.interval * em.options.scale
-    took = _wait(lambda: all(s == "healthy" for states in em.health(tg).values() for k, (s, _) in states.items() if k == stopped.key), 2 * bound + 1)
+    took = _wait(
+        lambda: all(
+            s == "healthy" for states in em.health(tg).values() for k, (s, _) in states.items() if k == stopped.key
+        ),
+        2 * bound + 1,
+    )
     if took is None:
         result.fail(f"replacement {stopped.key}", f"not healthy within {2 * bound + 1:g} s: {_exited(new)}")
     else:
@@ -561,22 +634,31 @@ def failover(em: Emulation, report: Report) -> None:
             result.unknown(victim.key, f"no {container} container running")
             continue
         run.signal(9)
-        took = _wait(lambda: all(states.get(victim.key, ("", ""))[0] == "unhealthy" for states in em.health(tg).values()), bound)
+        took = _wait(partial(_state_everywhere, em, tg, victim.key, "unhealthy"), bound)
         last = {node: states.get(victim.key, ("", ""))[1] for node, states in em.health(tg).items()}
         if took is None:
             result.fail(f"{lb.name} → {victim.key} (health check)", f"still not unhealthy after {bound:g} s: {last}")
         else:
-            result.observed.append(f"SIGKILL {victim.key}/{container}: unhealthy on every node after {took:.2f} s; last checks: {last}")
+            result.observed.append(
+                f"SIGKILL {victim.key}/{container}: unhealthy on every node after {took:.2f} s; last checks: {last}"
+            )
         allowed, _ = _clients(em, lb)
         listener = next((li for li in lb.listeners if li.default_action.target_group == tg), None)
         if not allowed or listener is None:
             continue
         ns, source, _ = allowed[0]
         nodes = [h for h in em.topo.hosts if h.owner == lb.urn]
-        answers = [_ask(em, listener, ns, source, _address(nodes[i % len(nodes)], ns, em)).served_by or "no answer" for i in range(8)]
+        answers = [
+            _ask(em, listener, ns, source, _address(nodes[i % len(nodes)], ns, em)).served_by or "no answer"
+            for i in range(8)
+        ]
         result.observed.append(f"8 new flows after that: {', '.join(answers)}")
         if any(a != other.key for a in answers):
             result.fail(f"{lb.name} → {victim.key}", f"traffic did not move to {other.key}: {answers}")
+
+
+def _state_everywhere(em: Emulation, tg: str, key: str, state: str) -> bool:
+    return all(states.get(key, ("", ""))[0] == state for states in em.health(tg).values())
 
 
 def _images_unknown(em: Emulation, report: Report) -> None:

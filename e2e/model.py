@@ -527,7 +527,9 @@ class _Reader:
                 action = self.action({"targetGroupArn": entry.get("targetGroupArn")}, candidates, tgs)
                 if action.target_group:
                     attachments.append(
-                        Attachment(action.target_group, str(entry.get("containerName")), _int(entry["containerPort"]) or 0)
+                        Attachment(
+                            action.target_group, str(entry.get("containerName")), _int(entry["containerPort"]) or 0
+                        )
                     )
             out.append(
                 Service(

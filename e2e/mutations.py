@@ -45,7 +45,9 @@ def _task_definition(recording: Recording, service: model.Service) -> Registrati
     return recording.by_urn(node.urn)
 
 
-def _edit_container(recording: Recording, service: model.Service, name: str, edit: Callable[[dict[str, Any]], str]) -> str:
+def _edit_container(
+    recording: Recording, service: model.Service, name: str, edit: Callable[[dict[str, Any]], str]
+) -> str:
     td = _task_definition(recording, service)
     definitions = json.loads(td.inputs["containerDefinitions"])
     container = next(c for c in definitions if c["name"] == name)
@@ -82,7 +84,8 @@ def app_port_differs(recording: Recording, scratch: Path) -> str:
     def edit(c: dict[str, Any]) -> str:
         key = _env_holding(c, attachment.port)
         _set_env(c, key, str(attachment.port + 1))
-        return f"{service.name}/{c['name']} gets {key}={attachment.port + 1}; its port mapping still says {attachment.port}"
+        where = f"{service.name}/{c['name']}"
+        return f"{where} gets {key}={attachment.port + 1}; its port mapping still says {attachment.port}"
 
     return _edit_container(recording, service, attachment.container, edit)
 
@@ -95,7 +98,8 @@ def sidecar_wrong_port(recording: Recording, scratch: Path) -> str:
     def edit(c: dict[str, Any]) -> str:
         key = _env_holding(c, attachment.port)
         _set_env(c, key, str(attachment.port + 1))
-        return f"{service.name}/{c['name']} (the health-check sidecar) gets {key}={attachment.port + 1}: it probes the wrong UDP port"
+        where = f"{service.name}/{c['name']} (the health-check sidecar)"
+        return f"{where} gets {key}={attachment.port + 1}: it probes the wrong UDP port"
 
     return _edit_container(recording, service, sidecar.name, edit)
 

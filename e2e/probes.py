@@ -113,7 +113,9 @@ def http(
         sock.close()
 
 
-def udp(ns: str, source: str | None, address: str, port: int, payload: bytes = b"PING", timeout: float = 1.0) -> Outcome:
+def udp(
+    ns: str, source: str | None, address: str, port: int, payload: bytes = b"PING", timeout: float = 1.0
+) -> Outcome:
     """One datagram from a fresh socket (a new flow); the reply, if any."""
     sock = _socket(ns, socket.SOCK_DGRAM, source)
     try:
@@ -138,7 +140,9 @@ def udp_on(sock: socket.socket, address: str, port: int, payload: bytes = b"PING
     return Outcome(True, f"reply {reply[:40]!r}")
 
 
-def tcp_many(ns: str, source: str | None, targets: list[tuple[str, int]], timeout: float = 0.5) -> dict[tuple[str, int], Outcome]:
+def tcp_many(
+    ns: str, source: str | None, targets: list[tuple[str, int]], timeout: float = 0.5
+) -> dict[tuple[str, int], Outcome]:
     """Connect to every target at once; what each did within `timeout`."""
     socks: dict[socket.socket, tuple[str, int]] = {}
     out: dict[tuple[str, int], Outcome] = {}
@@ -173,7 +177,9 @@ def tcp_many(ns: str, source: str | None, targets: list[tuple[str, int]], timeou
     return out
 
 
-def udp_many(ns: str, source: str | None, targets: list[tuple[str, int]], timeout: float = 0.5) -> dict[tuple[str, int], Outcome]:
+def udp_many(
+    ns: str, source: str | None, targets: list[tuple[str, int]], timeout: float = 0.5
+) -> dict[tuple[str, int], Outcome]:
     """One datagram to every target at once: a reply, an ICMP refusal, or silence."""
     socks: dict[socket.socket, tuple[str, int]] = {}
     out: dict[tuple[str, int], Outcome] = {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -55,9 +56,10 @@ def unavailable() -> str | None:
         return "the e2e emulation needs root (network namespaces, nftables); run it as root, e.g. in CI"
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
-        return f"missing tools: {', '.join(missing)} (apt-get install iproute2 nftables haproxy bubblewrap openssl make gcc)"
-    if not Path("/proc/self/ns/net").exists():
-        return "this kernel has no network namespaces"
+        packages = "iproute2 nftables haproxy bubblewrap openssl make gcc"
+        return f"missing tools: {', '.join(missing)} (apt-get install {packages}, or .ci/install-e2e-tools)"
+    if subprocess.run(["unshare", "--net", "true"], capture_output=True, check=False).returncode != 0:
+        return "this machine doesn't allow creating network namespaces (a container without CAP_SYS_ADMIN?)"
     return None
 
 
@@ -112,7 +114,9 @@ class Emulation:
         addresses = [str(h.ip) for h in self.topo.hosts] + [str(a) for _, a in self.topo.gateway_hosts.values()]
         addresses += [str(h.public_ip) for h in self.topo.hosts if h.public_ip is not None]
         pem, self.cafile = make_certificate(self.run_dir, names, addresses)
-        self.stand_ins = HaproxyProcess("stand-ins", self.topo.ns("igw"), stand_ins_config(self.topo, pem), self.run_dir)
+        self.stand_ins = HaproxyProcess(
+            "stand-ins", self.topo.ns("igw"), stand_ins_config(self.topo, pem), self.run_dir
+        )
         self.stand_ins.start()
         for service in self.stack.services:
             hosts = [h for h in self.topo.hosts if h.role == "task" and h.owner == service.urn]

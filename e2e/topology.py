@@ -184,7 +184,9 @@ def plan(stack: model.Stack, run_id: str, tasks_per_service: int = 2) -> Topolog
                 key = f"ep-{_slug(endpoint.service)}-{i}"
                 label = f"{endpoint.service} endpoint {subnet.zone}"
                 address = addresses.take(subnet)
-                topo.hosts.append(Host(key, topo.ns(key), "endpoint", label, subnet, address, endpoint.groups, endpoint.urn))
+                topo.hosts.append(
+                    Host(key, topo.ns(key), "endpoint", label, subnet, address, endpoint.groups, endpoint.urn)
+                )
     for service in stack.services:
         if not service.subnets:
             continue
@@ -197,7 +199,15 @@ def plan(stack: model.Stack, run_id: str, tasks_per_service: int = 2) -> Topolog
     private = [s for s in stack.subnets if s.route_table is None or not s.route_table.internet_gateway]
     if private:
         topo.hosts.append(
-            Host("vpc-client", topo.ns("vpc-client"), "vpc-client", "client in the VPC", private[0], addresses.take(private[0]), ())
+            Host(
+                "vpc-client",
+                topo.ns("vpc-client"),
+                "vpc-client",
+                "client in the VPC",
+                private[0],
+                addresses.take(private[0]),
+                (),
+            )
         )
     gateways = [e for e in stack.endpoints if e.kind == "Gateway"]
     for j, endpoint in enumerate(gateways):
@@ -220,10 +230,8 @@ def _pick_clients(topo: Topology) -> None:
                 allowed.extend(c for c in rule.cidrs if not c.subnet_of(topo.stack.vpc_cidr))
     pool = iter(list(CLIENT_POOL.hosts())[9:])
     for cidr in dict.fromkeys(allowed):
-        if cidr.prefixlen == 0:
-            address = next(pool)
-        else:
-            address = cidr.network_address + (1 if cidr.num_addresses > 1 else 0)
+        first = cidr.network_address + (1 if cidr.num_addresses > 1 else 0)
+        address = next(pool) if cidr.prefixlen == 0 else first
         topo.clients.setdefault(address, f"inside {cidr}")
     for candidate in [*list(CLIENT_POOL.hosts())[199:201], INTERNET_HOST - 1]:
         if not any(candidate in c for c in allowed) and candidate not in topo.clients:
@@ -258,7 +266,11 @@ def create(topo: Topology) -> None:
         _add_namespace(topo, name)
     for ns, _ in topo.gateway_hosts.values():
         _add_namespace(topo, ns)
-    forwarding = {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": "0", "net.ipv4.conf.default.rp_filter": "0"}
+    forwarding = {
+        "net.ipv4.ip_forward": "1",
+        "net.ipv4.conf.all.rp_filter": "0",
+        "net.ipv4.conf.default.rp_filter": "0",
+    }
     sysctl(topo.router, forwarding)
     sysctl(topo.ns("igw"), forwarding)
 
@@ -266,7 +278,11 @@ def create(topo: Topology) -> None:
     for subnet in stack.subnets:
         gw = subnet.cidr.network_address + 1
         br = topo.bridge(subnet)
-        router += [f"link add name {br} type bridge", f"link set dev {br} up", f"addr add {gw}/{subnet.cidr.prefixlen} dev {br}"]
+        router += [
+            f"link add name {br} type bridge",
+            f"link set dev {br} up",
+            f"addr add {gw}/{subnet.cidr.prefixlen} dev {br}",
+        ]
     for i, host in enumerate(topo.hosts):
         router += [
             f"link add name p{i} type veth peer name eth0 netns {host.ns}",
@@ -381,7 +397,7 @@ def _run_alive(pid: int) -> bool:
 
 def cleanup_leftovers() -> list[str]:
     """Remove namespaces (and the processes in them) left by runs whose process is gone."""
-    removed = []
+    removed: list[str] = []
     if not NETNS_DIR.is_dir():
         return removed
     for path in sorted(NETNS_DIR.iterdir()):
@@ -402,7 +418,20 @@ def cleanup_leftovers() -> list[str]:
 def route_verdict(topo: Topology, host: Host, destination: ipaddress.IPv4Address) -> str:
     """What the VPC router does with a packet from `host` to `destination` (its route lookup)."""
     try:
-        out = run(["ip", "-n", topo.router, "route", "get", str(destination), "from", str(host.ip), "iif", topo.bridge(host.subnet)])
+        out = run(
+            [
+                "ip",
+                "-n",
+                topo.router,
+                "route",
+                "get",
+                str(destination),
+                "from",
+                str(host.ip),
+                "iif",
+                topo.bridge(host.subnet),
+            ]
+        )
     except TopologyError as exc:
         text = str(exc)
         return "no route (unreachable)" if "unreachable" in text.lower() or "no route" in text.lower() else text
