@@ -7,6 +7,7 @@ because this machine can't run it (not root, tools missing): a skip is never a p
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import tempfile
@@ -39,11 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         return SKIPPED
     from offline import synthesize_stack
 
-    from . import checks
+    from . import checks, topology
 
     started = time.monotonic()
     recording = synthesize_stack(args.stack)
-    with tempfile.TemporaryDirectory(prefix="fargate-lb-mutation-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=f"{topology.PREFIX}{os.getpid()}-mutation-") as scratch:
         if args.mutate:
             recording, what = mutations.apply(args.mutate, recording, Path(scratch))
             static = mutations.static_check(recording)
@@ -58,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
                 report = checks.run_all(emulation)
                 if args.keep:
                     print(f"run directory kept: {emulation.run_dir}")
+        except KeyboardInterrupt:
+            print(f"e2e {args.stack}: interrupted; the namespaces and processes of this run were removed")
+            return 130
         finally:
             signal.signal(signal.SIGTERM, previous)
     report.seconds = time.monotonic() - started

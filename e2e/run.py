@@ -77,7 +77,7 @@ class Emulation:
                 if any(li.default_action.target_group in groups for li in lb.listeners)
             ]  # fmt: skip
         self.topo = topology.plan(self.stack, str(os.getpid()), self.options.tasks_per_service)
-        self.run_dir = Path(tempfile.mkdtemp(prefix=f"fargate-lb-e2e-{stack_name}-"))
+        self.run_dir = Path(tempfile.mkdtemp(prefix=f"{topology.PREFIX}{os.getpid()}-{stack_name}-"))
         self.run_dir.chmod(0o755)  # the apps run unprivileged and read their files from here
         self.images: dict[Path, apps.Image] = {}
         self.tasks: dict[str, list[apps.Task]] = {}

@@ -26,8 +26,10 @@ import contextlib
 import ctypes
 import ipaddress
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -395,23 +397,27 @@ def _run_alive(pid: int) -> bool:
     return b"e2e" in cmdline or b"pytest" in cmdline
 
 
+def _stale(name: str) -> bool:
+    """Is `name` (`fe2e-<pid>-...`) left by a run whose process is gone?"""
+    run_id = name[len(PREFIX) :].split("-", 1)[0]
+    if not run_id.isdigit() or int(run_id) == os.getpid():
+        return False
+    return not _run_alive(int(run_id))
+
+
 def cleanup_leftovers() -> list[str]:
-    """Remove namespaces (and the processes in them) left by runs whose process is gone."""
+    """Remove the namespaces (and the processes in them) and run directories left by runs whose
+    process is gone, e.g. killed with SIGKILL. Names tell: `fe2e-<pid>-`."""
     removed: list[str] = []
-    if not NETNS_DIR.is_dir():
-        return removed
-    for path in sorted(NETNS_DIR.iterdir()):
-        if not path.name.startswith(PREFIX):
-            continue
-        run_id = path.name[len(PREFIX) :].split("-", 1)[0]
-        if run_id.isdigit() and int(run_id) != os.getpid() and _run_alive(int(run_id)):
-            continue
-        if run_id.isdigit() and int(run_id) == os.getpid():
-            continue
-        kill_namespace_processes(path.name)
-        with contextlib.suppress(TopologyError):
-            run(["ip", "netns", "delete", path.name])
-            removed.append(path.name)
+    for path in sorted(NETNS_DIR.iterdir()) if NETNS_DIR.is_dir() else []:
+        if path.name.startswith(PREFIX) and _stale(path.name):
+            kill_namespace_processes(path.name)
+            with contextlib.suppress(TopologyError):
+                run(["ip", "netns", "delete", path.name])
+                removed.append(path.name)
+    for path in sorted(Path(tempfile.gettempdir()).glob(f"{PREFIX}*")):
+        if path.is_dir() and _stale(path.name):
+            shutil.rmtree(path, ignore_errors=True)
     return removed
 
 
