@@ -85,3 +85,19 @@ def test_clients_come_from_documentation_ranges(dev: model.Stack) -> None:
     topo = topology.plan(dev, "0")
     for address in topo.clients:
         assert address in topology.CLIENT_POOL or address in ipaddress.IPv4Network("192.0.2.0/24")
+
+
+def test_without_root_it_is_skipped_saying_why_never_passed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from e2e import __main__ as cli
+    from e2e import run
+
+    from .conftest import require_emulation
+
+    monkeypatch.setattr(run.os, "geteuid", lambda: 1000)
+    assert "needs root" in (run.unavailable() or "")
+    with pytest.raises(pytest.skip.Exception, match=r"e2e emulation not run: .*needs root"):
+        require_emulation()
+    assert cli.main(["dev"]) == cli.SKIPPED
+    assert "e2e dev: SKIPPED, not run: the e2e emulation needs root" in capsys.readouterr().out
