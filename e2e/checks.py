@@ -23,6 +23,7 @@ the namespaces on the path (`sgfilter.deny_counts`).
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -633,7 +634,7 @@ def failover(em: Emulation, report: Report) -> None:
         if run is None:
             result.unknown(victim.key, f"no {container} container running")
             continue
-        run.signal(9)
+        run.signal(signal.SIGKILL)
         took = _wait(partial(_state_everywhere, em, tg, victim.key, "unhealthy"), bound)
         last = {node: states.get(victim.key, ("", ""))[1] for node, states in em.health(tg).items()}
         if took is None:
