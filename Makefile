@@ -4,11 +4,11 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config.py stackfile.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts
+SOURCES := __main__.py stack_config.py stackfile.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e
 # Only cfn-lint's data is read (scripts/extract_aws_schemas.py): installed without its dependencies.
 CFN_LINT := cfn-lint==1.58.0
 
-.PHONY: setup test lint preview preview-all pulumi-preview up verify-deploy bench clean
+.PHONY: setup test test-e2e lint preview preview-all e2e e2e-all pulumi-preview up verify-deploy bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt components/pyproject.toml policy/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt components/pyproject.t
 
 setup: $(VENV)/.installed
 
-test: setup  ## unit tests under Pulumi mocks, the wiring check, the apps as real processes
+test: setup  ## unit tests under Pulumi mocks, the verdict, the apps as real processes (under 30 s)
 	$(PY) -m pytest -q
+
+test-e2e: setup  ## the e2e emulation's tests: the dev stack's data plane and each mutation (root, about a minute)
+	$(PY) -m pytest -q -m e2e
 
 lint: setup  ## ruff, mypy, hadolint
 	$(VENV)/bin/ruff check $(SOURCES)
@@ -35,6 +38,13 @@ preview: setup  ## the offline preview: resources, proven paths, findings, diagr
 
 preview-all: setup
 	$(PY) preview.py --all
+
+e2e: setup  ## the stack's data plane in network namespaces, real apps and traffic (root); MUTATE=name breaks one thing
+	$(PY) -m e2e $(STACK) $(if $(MUTATE),--mutate $(MUTATE))
+
+e2e-all: setup
+	$(PY) -m e2e dev
+	$(PY) -m e2e prod
 
 pulumi-preview: setup  ## a real preview against AWS, enforcing the policy pack (needs the CLI and credentials)
 	pulumi preview --stack $(STACK) --policy-pack policy
