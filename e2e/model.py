@@ -44,6 +44,7 @@ LISTENER_RULES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:List
 SERVICE = "aws:ecs/service:Service"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ECR_IMAGE = "awsx:ecr:Image"
+DOCKER_BUILD_IMAGE = "docker-build:index:Image"
 
 
 def _int(value: Any, default: int | None = None) -> int | None:
@@ -471,13 +472,22 @@ class _Reader:
     # -- services -----------------------------------------------------------------------------
 
     def contexts(self, td: Node) -> dict[str, Path]:
-        """Image URI → app directory, for the images this task definition's containers run."""
+        """Image URI → app directory, for the images this task definition's containers run: the
+        build's context (docker-build's `context.location`, or awsx's `context`)."""
         out = {}
         for image in self.refs(td, "containerDefinitions", ECR_IMAGE):
             uri = self.outputs.get(image.urn, {}).get("imageUri")
             context = image.get("context")
             if isinstance(uri, str) and isinstance(context, str):
                 out[uri] = Path(context)
+        raw = td.get("containerDefinitions") or "[]"
+        uris = [str(c.get("image", "")) for c in (json.loads(raw) if isinstance(raw, str) else raw)]
+        for image in self.refs(td, "containerDefinitions", DOCKER_BUILD_IMAGE):
+            digest = self.outputs.get(image.urn, {}).get("digest")
+            location = (image.get("context") or {}).get("location")
+            for uri in uris:
+                if isinstance(digest, str) and isinstance(location, str) and uri.endswith("@" + digest):
+                    out[uri] = Path(location)
         return out
 
     def containers(self, td: Node) -> tuple[Container, ...]:

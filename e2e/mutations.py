@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fargatelb import wiring
+from fargatelb import verify
 from fargatelb.mocks import Recording, Registration
 
 from . import model
@@ -165,9 +165,9 @@ def apply(name: str, recording: Recording, scratch: Path) -> tuple[Recording, st
     return mutated, MUTATIONS[name](mutated, scratch)
 
 
-def static_check(recording: Recording) -> wiring.Report:
+def static_check(recording: Recording) -> verify.Report:
     """The offline preview's wiring check over the same (mutated) resources."""
-    return wiring.check(recording.graph())
+    return verify.check(recording.graph())
 
 
 def focus(name: str, recording: Recording) -> str:
