@@ -4,7 +4,7 @@ Consumes the fargatelb package exactly as any other program would. Images are bu
 and pushed to ECR by `pulumi up`, unless the stack names an image URI.
 """
 
-from typing import Any, Protocol, cast
+from typing import Any
 
 import pulumi
 
@@ -20,16 +20,8 @@ from images import with_app_image
 from stack_config import load, relabelled
 
 
-class _Deployed(Protocol):
-    cluster_name: pulumi.Output[str]
-    service_name: pulumi.Output[str]
-    task_definition_arn: pulumi.Output[str]
-    target_group_arn: pulumi.Output[str]
-
-
-def deployment(component: object, **more: pulumi.Input[str]) -> dict[str, Any]:
+def deployment(c: LoadBalancedFargateService | UdpNlbService, **more: pulumi.Input[str]) -> dict[str, Any]:
     """What verify_deploy.py checks after `pulumi up`: the service, the revision it must run, its targets."""
-    c = cast(_Deployed, component)  # both components carry task_definition_arn (fargatelb._service)
     return {
         "cluster": c.cluster_name,
         "service": c.service_name,

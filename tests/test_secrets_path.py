@@ -81,3 +81,11 @@ def test_with_nat_the_secrets_are_read_through_it() -> None:
     report = check(graph)
     path = _secrets_path(report)
     assert path.ok and "secretsmanager via NAT ✓" in path.text, report.format()
+
+
+def test_the_execution_role_reads_exactly_the_secrets_each_by_its_own_arn_and_action() -> None:
+    """A `:json-key::` suffix picks a key inside the secret; IAM grants the secret's own ARN."""
+    recording = synthesize_stack("dev", config=_config({"DB_PASSWORD": SECRET + ":password::", "TOKEN": PARAMETER}))
+    policy = json.loads(recording.one("aws:iam/rolePolicy:RolePolicy", "web-exec-secrets").inputs["policy"])
+    grants = {tuple(s["Action"]): s["Resource"] for s in policy["Statement"]}
+    assert grants == {("secretsmanager:GetSecretValue",): [SECRET], ("ssm:GetParameters",): [PARAMETER]}

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, vpc
 
+from .arns import parse_secret_arn
 from .fargate import DEFAULT_USER, Scaling, TaskSettings, container_definition
 from .network import HTTPS, allow_endpoint_access
 
@@ -119,24 +120,24 @@ def build_fargate_service(
     first_tasks_need.append(
         iam.RolePolicyAttachment(f"{name}-exec", role=execution_role.name, policy_arn=EXECUTION_POLICY_ARN, opts=child)
     )
-    secret_arns = sorted({arn for c in spec.containers for arn in c.secrets.values()})
-    if secret_arns:
-        # The managed policy can't read secrets; grant exactly the ones referenced, nothing wider.
+    secrets = [parse_secret_arn(name, "secrets", arn) for c in spec.containers for arn in c.secrets.values()]
+    if secrets:
+        # The managed policy can't read secrets; grant exactly the ones referenced, each with its
+        # service's read action, nothing wider. A `:json-key:...` suffix selects inside a secret:
+        # IAM knows only the secret's own ARN.
+        statements = [
+            {
+                "Effect": "Allow",
+                "Action": [action],
+                "Resource": sorted({s.resource_arn for s in secrets if s.service == service}),
+            }
+            for service, action in (("secretsmanager", "secretsmanager:GetSecretValue"), ("ssm", "ssm:GetParameters"))
+            if any(s.service == service for s in secrets)
+        ]
         secrets_policy = iam.RolePolicy(
             f"{name}-exec-secrets",
             role=execution_role.id,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": ["secretsmanager:GetSecretValue", "ssm:GetParameters"],
-                            "Resource": secret_arns,
-                        }
-                    ],
-                }
-            ),
+            policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
             opts=child,
         )
         first_tasks_need.append(secrets_policy)
@@ -281,10 +282,6 @@ def build_fargate_service(
     )
 
     _autoscaling(name, spec.task.scaling, cluster_name, service, child)
-    # The revision the service is told to run, for the post-deploy check (verify_deploy.py): the
-    # provider reports success even when the circuit breaker has rolled back to the previous one.
-    # Set here so both components carry it; each declares it among its outputs.
-    parent.task_definition_arn = task_definition.arn  # type: ignore[attr-defined]
     return FargateParts(
         cluster_name=cluster_name,
         service=service,

@@ -333,6 +333,8 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
     """The ECS cluster's name."""
     task_security_group_id: pulumi.Output[str]
     """The tasks' security group."""
+    task_definition_arn: pulumi.Output[str]
+    """The task definition revision (ARN) the ECS service is told to run."""
     load_balancer_security_group_id: pulumi.Output[str]
     """The ALB's security group."""
     log_group_name: pulumi.Output[str]
@@ -488,6 +490,7 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
         self.service_name = parts.service.name
         self.cluster_name = parts.cluster_name
         self.task_security_group_id = parts.task_security_group.id
+        self.task_definition_arn = parts.task_definition.arn
         self.load_balancer_security_group_id = alb_sg.id
         self.log_group_name = parts.log_group.name
         self.register_outputs(
@@ -499,6 +502,7 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
                 "service_name": self.service_name,
                 "cluster_name": self.cluster_name,
                 "task_security_group_id": self.task_security_group_id,
+                "task_definition_arn": self.task_definition_arn,
                 "load_balancer_security_group_id": self.load_balancer_security_group_id,
                 "log_group_name": self.log_group_name,
             }
