@@ -3,30 +3,27 @@
 from collections.abc import Callable
 from typing import Any
 
-from fargatelb import PrivateNetwork, PrivateNetworkArgs
+from fargatelb import NetworkRef, PrivateNetwork, PrivateNetworkArgs
 from fargatelb.mocks import Recording, synthesize
 
 ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 
 # Ids a program would take from a PrivateNetwork: enough for argument checks and property tests.
 LITERAL_WIRING: dict[str, Any] = {
-    "vpc_id": "vpc-0123456789abcdef0",
-    "public_subnet_ids": ["subnet-0a", "subnet-0b"],
-    "private_subnet_ids": ["subnet-1a", "subnet-1b"],
-    "endpoint_security_group_id": "sg-0endpoints",
-    "s3_prefix_list_id": "pl-0s3",
+    "network": NetworkRef(
+        vpc_id="vpc-0123456789abcdef0",
+        public_subnet_ids=["subnet-0a", "subnet-0b"],
+        private_subnet_ids=["subnet-1a", "subnet-1b"],
+        endpoint_security_group_id="sg-0endpoints",
+        s3_prefix_list_id="pl-0s3",
+        vpc_cidr="10.0.0.0/16",
+    )
 }
 
 
 def network_wiring(network: PrivateNetwork) -> dict[str, Any]:
-    """The Args fields every service takes from a PrivateNetwork."""
-    return {
-        "vpc_id": network.vpc_id,
-        "public_subnet_ids": network.public_subnet_ids,
-        "private_subnet_ids": network.private_subnet_ids,
-        "endpoint_security_group_id": network.endpoint_security_group_id,
-        "s3_prefix_list_id": network.s3_prefix_list_id,
-    }
+    """The Args field every service takes from a PrivateNetwork: its handle."""
+    return {"network": network.ref}
 
 
 def on_network(build: Callable[[dict[str, Any], PrivateNetwork], Any]) -> Recording:

@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # locally, awsx's image build (checked by the lifecycle layer), ACM's validation waiter.
 NOT_AWS_RESOURCES = {
     "fargatelb:index:PrivateNetwork",
+    "fargatelb:index:ServiceCluster",
+    "fargatelb:index:ApplicationLoadBalancer",
+    "fargatelb:index:ServiceCall",
     "fargatelb:index:LoadBalancedFargateService",
     "fargatelb:index:UdpNlbService",
     "tls:index/privateKey:PrivateKey",

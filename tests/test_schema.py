@@ -54,7 +54,11 @@ def test_every_component_its_inputs_and_outputs_are_in_the_schema_documented(
 def test_ports_and_sizes_are_plain_values_the_component_can_validate(schema: dict[str, Any]) -> None:
     web = schema["resources"][f"{PACKAGE_NAME}:index:LoadBalancedFargateService"]["inputProperties"]
     assert web["containerPort"] == {**web["containerPort"], "type": "integer", "plain": True}
-    assert web["vpcId"]["type"] == "string" and not web["vpcId"].get("plain")
+    network = schema["types"][f"{PACKAGE_NAME}:index:NetworkRef"]["properties"]
+    assert web["network"]["$ref"].endswith("NetworkRef") and "network" in schema["resources"][
+        f"{PACKAGE_NAME}:index:LoadBalancedFargateService"
+    ].get("requiredInputs", [])
+    assert network["vpcId"]["type"] == "string" and not network["vpcId"].get("plain")
     assert web["scaling"]["$ref"].endswith("ScalingArgs")
     assert "minCount" in schema["types"][f"{PACKAGE_NAME}:index:ScalingArgs"]["properties"]
 
@@ -100,8 +104,9 @@ def test_inputs_from_another_language_reach_the_component_as_the_provider_maps_t
     provider = ComponentProvider(list(PROVIDER_COMPONENTS), PACKAGE_NAME)
     definition = provider._component_defs["LoadBalancedFargateService"]
     wire_inputs = {
-        "vpcId": "vpc-1", "publicSubnetIds": ["subnet-a", "subnet-b"], "privateSubnetIds": ["subnet-c", "subnet-d"],
-        "endpointSecurityGroupId": "sg-e", "s3PrefixListId": "pl-1",
+        "network": {"vpcId": "vpc-1", "publicSubnetIds": ["subnet-a", "subnet-b"],
+                    "privateSubnetIds": ["subnet-c", "subnet-d"], "endpointSecurityGroupId": "sg-e",
+                    "s3PrefixListId": "pl-1"},
         "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1",
         "containerPort": 8080.0, "scaling": {"minCount": 2.0, "maxCount": 4.0, "cpuTarget": 60.0},
     }  # fmt: skip

@@ -4,6 +4,7 @@ Stacks many tests read are synthesized once per module (a PrivateNetwork plus th
 one-offs go through conftest's `with_network`, and argument errors through `synth` with literal ids.
 """
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -46,7 +47,7 @@ def udp(**fields: Any) -> Callable[[dict[str, Any], PrivateNetwork], UdpNlbServi
     """A `with_network` builder: the UDP service, internal and admitting the VPC unless told otherwise."""
 
     def build(wiring: dict[str, Any], net: PrivateNetwork) -> UdpNlbService:
-        args = {"image": IMAGE, "health_check_image": SIDECAR_IMAGE, "vpc_cidr": net.vpc_cidr, **fields}
+        args = {"image": IMAGE, "health_check_image": SIDECAR_IMAGE, **fields}
         return UdpNlbService("udp", UdpNlbServiceArgs(**wiring, **args))
 
     return build
@@ -325,7 +326,6 @@ def test_any_valid_arguments_give_a_task_sg_that_admits_both_ports_from_the_nlb(
         udp_port=udp_port,
         health_check=HealthCheckArgs(port=health_port, protocol=protocol),
         internal=internal,
-        vpc_cidr="10.0.0.0/16",
         allowed_cidrs=None if internal else ["203.0.113.0/24"],
     )
     try:
@@ -370,9 +370,9 @@ BAD_ARGS = [
         id="internet-facing-without-cidrs",
     ),
     pytest.param(
-        {"vpc_cidr": None},
+        {"network": dataclasses.replace(LITERAL_WIRING["network"], vpc_cidr=None)},
         "allowed_cidrs",
-        "or vpc_cidr is required",
+        "or network.vpc_cidr is required",
         id="internal-without-vpc-cidr-or-cidrs",
     ),
     pytest.param({"udp_port": 0}, "udp_port", "must be from 1 to 65535, got 0", id="udp-port-0"),
@@ -407,6 +407,6 @@ BAD_ARGS = [
 
 @pytest.mark.parametrize(("fields", "field", "problem"), BAD_ARGS)
 def test_bad_arguments_fail_naming_the_argument(synth, fields: dict[str, Any], field: str, problem: str) -> None:
-    args = {"image": IMAGE, "health_check_image": SIDECAR_IMAGE, "vpc_cidr": "10.0.0.0/16", **fields}
+    args = {**LITERAL_WIRING, "image": IMAGE, "health_check_image": SIDECAR_IMAGE, **fields}
     with pytest.raises(InvalidArgument, match=rf"^{OWNER}\.{re.escape(field)}: .*{problem}"):
-        synth(lambda: UdpNlbService("udp", UdpNlbServiceArgs(**LITERAL_WIRING, **args)))
+        synth(lambda: UdpNlbService("udp", UdpNlbServiceArgs(**args)))

@@ -3,8 +3,9 @@
 Creates, under the calling component: the cluster (unless one is given), the log group (optionally
 encrypted with a customer-managed KMS key), the execution and task roles, the task definition, the
 task security group with the load balancer hops (task ingress and the load balancer's matching
-egress, one rule pair per port), HTTPS access to the VPC endpoints, the ECS service with the
-deployment circuit breaker, and target-tracking autoscaling.
+egress, one rule pair per port), HTTPS access to the VPC endpoints, the Cloud Map registration of a
+discoverable service, the ECS service with the deployment circuit breaker, and autoscaling (target
+tracking on CPU, memory and ALB requests per target; schedules).
 """
 
 import json
@@ -14,11 +15,12 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, vpc
+from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, lb, vpc
 
 from .arns import parse_secret_arn
 from .fargate import DEFAULT_USER, Scaling, TaskSettings, container_definition
 from .network import HTTPS, allow_endpoint_access
+from .refs import ClusterRef, NetworkRef
 
 EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 _ECS_TASKS_TRUST = json.dumps(
@@ -54,13 +56,13 @@ class ContainerSpec:
 
 @dataclass
 class ServiceSpec:
-    vpc_id: pulumi.Input[str]
-    subnet_ids: pulumi.Input[Sequence[str]]
-    endpoint_security_group_id: pulumi.Input[str]
-    s3_prefix_list_id: pulumi.Input[str]
-    cluster_arn: pulumi.Input[str] | None
+    network: NetworkRef
+    cluster: ClusterRef | None
+    """None: the service gets a cluster of its own."""
     containers: list[ContainerSpec]
     task: TaskSettings
+    discoverable: bool = False
+    """Register the tasks in the cluster's Cloud Map namespace as `<name>.<namespace>`."""
 
 
 @dataclass
@@ -77,9 +79,10 @@ def build_fargate_service(
     parent: pulumi.Resource,
     spec: ServiceSpec,
     *,
-    lb_security_group: ec2.SecurityGroup,
+    lb_security_group_id: pulumi.Input[str],
     hops: Sequence[LoadBalancerHop],
-    target_group_arn: pulumi.Input[str],
+    target_group: lb.TargetGroup,
+    load_balancer_arn_suffix: pulumi.Input[str] | None,
     lb_container: tuple[str, int],
     wait_for: Sequence[pulumi.Resource],
 ) -> FargateParts:
@@ -90,7 +93,7 @@ def build_fargate_service(
     def tags(role: str) -> dict[str, str]:
         return {**spec.task.tags, "Name": f"{name}-{role}"}
 
-    if spec.cluster_arn is None:
+    if spec.cluster is None:
         cluster = ecs.Cluster(
             f"{name}-cluster",
             settings=[{"name": "containerInsights", "value": "enabled"}],  # Security Hub ECS.12
@@ -100,8 +103,8 @@ def build_fargate_service(
         cluster_arn: pulumi.Input[str] = cluster.arn
         cluster_name: pulumi.Output[str] = cluster.name
     else:
-        cluster_arn = spec.cluster_arn
-        cluster_name = pulumi.Output.from_input(spec.cluster_arn).apply(lambda arn: arn.split("/")[-1])
+        cluster_arn = spec.cluster.cluster_arn
+        cluster_name = pulumi.Output.from_input(spec.cluster.cluster_name)
 
     kms_key_id = _log_key(name, region, tags, child, invoke).arn if spec.task.encrypt_logs else None
     log_group = cloudwatch.LogGroup(
@@ -182,7 +185,7 @@ def build_fargate_service(
 
     task_sg = ec2.SecurityGroup(
         f"{name}-task-sg",
-        vpc_id=spec.vpc_id,
+        vpc_id=spec.network.vpc_id,
         # EC2 allows only a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* here: no apostrophes.
         description=f"{name} tasks: only the load balancer ports, from its security group",
         tags=tags("task-sg"),
@@ -193,7 +196,7 @@ def build_fargate_service(
         task_in = vpc.SecurityGroupIngressRule(
             f"{name}-task-in-{hop.protocol}-{hop.port}",
             security_group_id=task_sg.id,
-            referenced_security_group_id=lb_security_group.id,
+            referenced_security_group_id=lb_security_group_id,
             ip_protocol=hop.protocol,
             from_port=hop.port,
             to_port=hop.port,
@@ -203,7 +206,7 @@ def build_fargate_service(
         )
         lb_out = vpc.SecurityGroupEgressRule(
             f"{name}-lb-out-{hop.protocol}-{hop.port}",
-            security_group_id=lb_security_group.id,
+            security_group_id=lb_security_group_id,
             referenced_security_group_id=task_sg.id,
             ip_protocol=hop.protocol,
             from_port=hop.port,
@@ -216,7 +219,7 @@ def build_fargate_service(
 
     # Image pulls and logs: HTTPS to the interface endpoints, and to S3 (ECR's layers) via the
     # gateway endpoint's prefix list. The endpoint side admits this task group and no other.
-    first_tasks_need.append(allow_endpoint_access(name, spec.endpoint_security_group_id, task_sg.id, parent))
+    first_tasks_need.append(allow_endpoint_access(name, spec.network.endpoint_security_group_id, task_sg.id, parent))
 
     def https_out(role: str, description: str, **destination: pulumi.Input[str]) -> None:
         rule = vpc.SecurityGroupEgressRule(
@@ -235,12 +238,12 @@ def build_fargate_service(
     https_out(
         "task-out-endpoints",
         "HTTPS to the VPC interface endpoints (ECR, Logs)",
-        referenced_security_group_id=spec.endpoint_security_group_id,
+        referenced_security_group_id=spec.network.endpoint_security_group_id,
     )
     https_out(
         "task-out-s3",
         "HTTPS to S3 through the gateway endpoint (ECR image layers)",
-        prefix_list_id=spec.s3_prefix_list_id,
+        prefix_list_id=spec.network.s3_prefix_list_id,
     )
     if spec.task.internet_egress:
         https_out(
@@ -248,6 +251,11 @@ def build_fargate_service(
         )
 
     container_name, container_port = lb_container
+    registries = None
+    if spec.discoverable and spec.cluster is not None and spec.cluster.namespace_id is not None:
+        registries = ecs.ServiceServiceRegistriesArgs(
+            registry_arn=_discovery(name, spec.cluster.namespace_id, tags, child).arn
+        )
     service = ecs.Service(
         f"{name}-service",
         cluster=cluster_arn,
@@ -255,14 +263,17 @@ def build_fargate_service(
         launch_type="FARGATE",
         platform_version="LATEST",  # Security Hub ECS.10
         desired_count=spec.task.scaling.min_count,
-        network_configuration={
-            "subnets": spec.subnet_ids,
-            "security_groups": [task_sg.id],
-            "assign_public_ip": False,  # Security Hub ECS.2: tasks are reached through the load balancer only
-        },
+        network_configuration=ecs.ServiceNetworkConfigurationArgs(
+            subnets=spec.network.private_subnet_ids,
+            security_groups=[task_sg.id],
+            assign_public_ip=False,  # Security Hub ECS.2: tasks are reached through the load balancer only
+        ),
         load_balancers=[
-            {"target_group_arn": target_group_arn, "container_name": container_name, "container_port": container_port}
+            ecs.ServiceLoadBalancerArgs(
+                target_group_arn=target_group.arn, container_name=container_name, container_port=container_port
+            )
         ],
+        service_registries=registries,
         health_check_grace_period_seconds=spec.task.grace_period,
         deployment_circuit_breaker={"enable": True, "rollback": True},
         deployment_minimum_healthy_percent=100,
@@ -281,7 +292,10 @@ def build_fargate_service(
         ),
     )
 
-    _autoscaling(name, spec.task.scaling, cluster_name, service, child)
+    label = None
+    if load_balancer_arn_suffix is not None:
+        label = pulumi.Output.concat(load_balancer_arn_suffix, "/", target_group.arn_suffix)
+    _autoscaling(name, spec.task.scaling, cluster_name, service, label, child)
     return FargateParts(
         cluster_name=cluster_name,
         service=service,
@@ -291,8 +305,30 @@ def build_fargate_service(
     )
 
 
+def _discovery(name: str, namespace_id: pulumi.Input[str], tags: Any, child: pulumi.ResourceOptions) -> Any:
+    """The service's name in the cluster's private DNS namespace: an A record per running task."""
+    from pulumi_aws import servicediscovery  # only discoverable services pay for the import
+
+    return servicediscovery.Service(
+        f"{name}-discovery",
+        name=name,
+        dns_config={
+            "namespace_id": namespace_id,
+            "dns_records": [{"type": "A", "ttl": 10}],  # awsvpc tasks register their own address
+            "routing_policy": "MULTIVALUE",
+        },
+        tags=tags("discovery"),
+        opts=child,
+    )
+
+
 def _autoscaling(
-    name: str, scaling: Scaling, cluster_name: pulumi.Output[str], service: ecs.Service, child: pulumi.ResourceOptions
+    name: str,
+    scaling: Scaling,
+    cluster_name: pulumi.Output[str],
+    service: ecs.Service,
+    request_label: pulumi.Output[str] | None,
+    child: pulumi.ResourceOptions,
 ) -> None:
     # No role_arn: ECS scaling uses the Application Auto Scaling service-linked role. A role passed
     # here (the tutorials' role trusting ecs-tasks) is wrong.
@@ -305,10 +341,15 @@ def _autoscaling(
         max_capacity=scaling.max_count,
         opts=child,
     )
-    metrics = [("cpu", "ECSServiceAverageCPUUtilization", scaling.cpu_target)]
+    metrics: list[tuple[str, str, int, pulumi.Input[str] | None]] = [
+        ("cpu", "ECSServiceAverageCPUUtilization", scaling.cpu_target, None)
+    ]
     if scaling.memory_target is not None:
-        metrics.append(("memory", "ECSServiceAverageMemoryUtilization", scaling.memory_target))
-    for short, metric, value in metrics:
+        metrics.append(("memory", "ECSServiceAverageMemoryUtilization", scaling.memory_target, None))
+    if scaling.requests_per_target is not None and request_label is not None:
+        # The ALB's and the target group's ARN suffixes name this service's own request count.
+        metrics.append(("requests", "ALBRequestCountPerTarget", scaling.requests_per_target, request_label))
+    for short, metric, value, label in metrics:
         appautoscaling.Policy(
             f"{name}-scaling-{short}",
             policy_type="TargetTrackingScaling",
@@ -316,11 +357,23 @@ def _autoscaling(
             scalable_dimension=target.scalable_dimension,
             resource_id=target.resource_id,
             target_tracking_scaling_policy_configuration={
-                "predefined_metric_specification": {"predefined_metric_type": metric},
+                "predefined_metric_specification": {"predefined_metric_type": metric, "resource_label": label},
                 "target_value": value,
                 "scale_out_cooldown": scaling.scale_out_cooldown,
                 "scale_in_cooldown": scaling.scale_in_cooldown,
             },
+            opts=child,
+        )
+    for schedule in scaling.schedules:
+        appautoscaling.ScheduledAction(
+            f"{name}-schedule-{schedule.name}",
+            name=f"{name}-{schedule.name}",  # unique per scalable target, which is this service's own
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            schedule=schedule.expression,
+            timezone=schedule.timezone,
+            scalable_target_action={"min_capacity": schedule.min_count, "max_capacity": schedule.max_count},
             opts=child,
         )
 

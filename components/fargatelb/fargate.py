@@ -10,6 +10,7 @@ from typing import Any, Optional, Protocol
 
 from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, default
 from .arns import parse_secret_arn
+from .scaling import Scaling, ScalingArgs, ScheduleArgs, resolve_scaling  # noqa: F401  (re-exported)
 
 # Fargate's CPU units → allowed memory (MiB), as AWS documents them. tests/test_aws_rules.py holds
 # this table equal to cfn-lint's (E3047), which is how 32 vCPU arrived here.
@@ -67,49 +68,6 @@ def check_fargate_size(owner: str, cpu: int, memory: int) -> tuple[int, int]:
         )
         raise InvalidArgument(owner, "memory", f"with cpu {cpu} must be {listed} MiB, got {memory!r}")
     return cpu, memory
-
-
-@dataclass
-class ScalingArgs:
-    """Target-tracking autoscaling of the service's task count."""
-
-    min_count: Optional[int] = None
-    """Fewest tasks. Default 1."""
-    max_count: Optional[int] = None
-    """Most tasks. Default 3."""
-    cpu_target: Optional[int] = None
-    """Average CPU utilisation (%) the service is scaled to hold, 1–100. Default 50."""
-    memory_target: Optional[int] = None
-    """Average memory utilisation (%) to hold as well, 1–100. Default none (CPU only)."""
-    scale_out_cooldown: Optional[int] = None
-    """Seconds after a scale-out before another. Default 60: add capacity quickly."""
-    scale_in_cooldown: Optional[int] = None
-    """Seconds after a scale-in before another. Default 300: remove capacity slowly."""
-
-
-@dataclass(frozen=True)
-class Scaling:
-    min_count: int
-    max_count: int
-    cpu_target: int
-    memory_target: int | None
-    scale_out_cooldown: int
-    scale_in_cooldown: int
-
-
-def resolve_scaling(owner: str, args: ScalingArgs | None) -> Scaling:
-    a = args or ScalingArgs()
-    min_count = check_int(owner, "scaling.min_count", default(a.min_count, 1), 0, 1000)
-    max_count = check_int(owner, "scaling.max_count", default(a.max_count, 3), 1, 1000)
-    if min_count > max_count:
-        raise InvalidArgument(
-            owner, "scaling.min_count", f"({min_count}) must not exceed scaling.max_count ({max_count})"
-        )
-    cpu = check_int(owner, "scaling.cpu_target", default(a.cpu_target, 50), 1, 100)
-    memory = None if a.memory_target is None else check_int(owner, "scaling.memory_target", a.memory_target, 1, 100)
-    out = check_int(owner, "scaling.scale_out_cooldown", default(a.scale_out_cooldown, 60), 0, 3600)
-    in_ = check_int(owner, "scaling.scale_in_cooldown", default(a.scale_in_cooldown, 300), 0, 3600)
-    return Scaling(min_count, max_count, cpu, memory, out, in_)
 
 
 @dataclass
@@ -322,6 +280,16 @@ def container_definition(
 
 # Environment variable names that look like credentials belong in `secrets` (ECS.8).
 _SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
+
+
+def check_reserved_environment(owner: str, environment: dict[str, str], reserved: tuple[str, ...], source: str) -> None:
+    """A variable the component sets itself (from `source`) can't also be the user's: it would be
+    silently replaced."""
+    for key in environment:
+        if key in reserved:
+            raise InvalidArgument(
+                owner, f"environment.{key}", f"is set by the component from {source}; remove it (or rename yours)"
+            )
 
 
 def check_environment(owner: str, environment: dict[str, str] | None) -> dict[str, str]:

@@ -31,6 +31,10 @@ class Node:
     delete_before_replace: bool = False
     protect: bool = False
 
+    def dependencies_of(self, prop: str) -> Sequence[str]:
+        """The URNs input `prop` depends on."""
+        return self.property_dependencies.get(prop, ())
+
     def get(self, key: str, default: Any = None) -> Any:
         value = self.props.get(key, default)
         return default if value is None else value

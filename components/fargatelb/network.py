@@ -20,6 +20,7 @@ from pulumi_aws import cloudwatch, ec2, iam, vpc
 
 from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, coerce_args, default
 from .cidr import MAX_ZONES, plan_subnets
+from .refs import NetworkRef
 
 # Interface endpoints every Fargate task in a private subnet needs: the registry API, the image
 # layers' manifest service, and CloudWatch Logs for the awslogs driver. S3 is a gateway endpoint.
@@ -321,6 +322,18 @@ class PrivateNetwork(pulumi.ComponentResource):
                 "endpoint_security_group_id": self.endpoint_security_group_id,
                 "s3_prefix_list_id": self.s3_prefix_list_id,
             }
+        )
+
+    @property
+    def ref(self) -> NetworkRef:
+        """The handle services take as `network=`."""
+        return NetworkRef(
+            vpc_id=self.vpc_id,
+            private_subnet_ids=self.private_subnet_ids,
+            public_subnet_ids=self.public_subnet_ids,
+            endpoint_security_group_id=self.endpoint_security_group_id,
+            s3_prefix_list_id=self.s3_prefix_list_id,
+            vpc_cidr=self.vpc_cidr,
         )
 
     def grant_endpoint_access(

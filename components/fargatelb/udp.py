@@ -14,6 +14,7 @@ from typing import Optional
 import pulumi
 from pulumi_aws import ec2, lb
 
+from ._alb import check_cidrs, client_ingress
 from ._args import InvalidArgument, check_port, coerce_args, default
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .fargate import (
@@ -29,7 +30,7 @@ from .fargate import (
     resolve_health_check,
     resolve_task,
 )
-from .web import check_cidrs, client_ingress
+from .refs import ClusterRef, NetworkRef, coerce_ref
 
 OWNER = "UdpNlbServiceArgs"
 UDP_CONTAINER = "udp"
@@ -38,25 +39,15 @@ SIDECAR_CONTAINER = "healthcheck"
 
 @dataclass
 class UdpNlbServiceArgs:
-    vpc_id: pulumi.Input[str]
-    """The VPC (PrivateNetwork.vpc_id)."""
-    public_subnet_ids: pulumi.Input[list[str]]
-    """Subnets for an internet-facing NLB (PrivateNetwork.public_subnet_ids)."""
-    private_subnet_ids: pulumi.Input[list[str]]
-    """Subnets for the tasks and an internal NLB (PrivateNetwork.private_subnet_ids)."""
-    endpoint_security_group_id: pulumi.Input[str]
-    """The VPC endpoints' security group; the service grants itself HTTPS to it."""
+    network: NetworkRef
+    """The VPC, subnets, endpoints' security group and S3 prefix list (PrivateNetwork's `ref`); its
+    `vpc_cidr` is the default allowed clients of an internal NLB."""
     image: pulumi.Input[str]
     """The UDP service's image URI."""
     health_check_image: pulumi.Input[str]
     """The health-check sidecar's image URI (app/healthcheck)."""
-    s3_prefix_list_id: pulumi.Input[str]
-    """The S3 gateway endpoint's prefix list (PrivateNetwork.s3_prefix_list_id): tasks fetch image
-    layers from S3 through it."""
-    vpc_cidr: Optional[pulumi.Input[str]] = None
-    """The VPC's block: the default allowed clients of an internal NLB. Default none."""
-    cluster_arn: Optional[pulumi.Input[str]] = None
-    """An existing ECS cluster. Default: a new cluster with Container Insights."""
+    cluster: Optional[ClusterRef] = None
+    """The ECS cluster to run in (ServiceCluster's `ref`). Default: a new cluster with Container Insights."""
     udp_port: Optional[int] = None
     """The UDP port: listener, target group, port mapping and security groups. Default 1234."""
     health_check: Optional[HealthCheckArgs] = None
@@ -109,6 +100,12 @@ class UdpSettings:
     sidecar: Container
 
 
+def _network(args: UdpNlbServiceArgs) -> NetworkRef:
+    network = coerce_ref(OWNER, "network", NetworkRef, args.network)
+    assert network is not None
+    return network
+
+
 def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
     """Validate, then default. Pure: the stack-config layer calls it too."""
     check_component_name(OWNER, name)
@@ -132,9 +129,9 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
         raise InvalidArgument(
             OWNER, "allowed_cidrs", "is required when internal is false: name the clients an internet-facing NLB admits"
         )
-    elif args.vpc_cidr is None:
+    elif _network(args).vpc_cidr is None:
         raise InvalidArgument(
-            OWNER, "allowed_cidrs", "or vpc_cidr is required: an internal NLB admits the VPC by default"
+            OWNER, "allowed_cidrs", "or network.vpc_cidr is required: an internal NLB admits the VPC by default"
         )
     else:
         cidrs = None
@@ -189,6 +186,8 @@ class UdpNlbService(pulumi.ComponentResource):
         super().__init__("fargatelb:index:UdpNlbService", name, None, opts)
         args = coerce_args(UdpNlbServiceArgs, args)
         s = resolve_udp_args(name, args)
+        network = _network(args)
+        cluster = coerce_ref(OWNER, "cluster", ClusterRef, args.cluster, required=False)
         child = pulumi.ResourceOptions(parent=self)
 
         def tags(role: str) -> dict[str, str]:
@@ -196,19 +195,19 @@ class UdpNlbService(pulumi.ComponentResource):
 
         nlb_sg = ec2.SecurityGroup(
             f"{name}-nlb-sg",
-            vpc_id=args.vpc_id,
+            vpc_id=network.vpc_id,
             description=f"{name} NLB: UDP {s.udp_port} from allowed clients, out only to the tasks",
             tags=tags("nlb-sg"),
             opts=child,
         )
-        clients: tuple[pulumi.Input[str], ...] = s.allowed_cidrs or (args.vpc_cidr,)  # type: ignore[assignment]
+        clients: tuple[pulumi.Input[str], ...] = s.allowed_cidrs or (network.vpc_cidr,)  # type: ignore[assignment]
         client_ingress(name, nlb_sg, clients, [("udp", s.udp_port)], s.task.tags, child)
 
         nlb = lb.LoadBalancer(
             f"{name}-nlb",
             load_balancer_type="network",
             internal=s.internal,
-            subnets=args.private_subnet_ids if s.internal else args.public_subnet_ids,
+            subnets=network.private_subnet_ids if s.internal else network.public_subnet_ids,
             # Only settable when the NLB is created: adding one later replaces the NLB.
             security_groups=[nlb_sg.id],
             enable_cross_zone_load_balancing=s.cross_zone,
@@ -220,7 +219,7 @@ class UdpNlbService(pulumi.ComponentResource):
             target_type="ip",
             protocol="UDP",
             port=s.udp_port,
-            vpc_id=args.vpc_id,
+            vpc_id=network.vpc_id,
             deregistration_delay=s.task.deregistration_delay,
             # UDP can't be health-checked: probe the sidecar, which answers for the UDP service.
             health_check=lb.TargetGroupHealthCheckArgs(**s.health.target_group_args(s.udp_port)),
@@ -248,11 +247,8 @@ class UdpNlbService(pulumi.ComponentResource):
             name,
             self,
             ServiceSpec(
-                vpc_id=args.vpc_id,
-                subnet_ids=args.private_subnet_ids,
-                endpoint_security_group_id=args.endpoint_security_group_id,
-                s3_prefix_list_id=args.s3_prefix_list_id,
-                cluster_arn=args.cluster_arn,
+                network=network,
+                cluster=cluster,
                 containers=[
                     ContainerSpec(
                         name=UDP_CONTAINER,
@@ -275,12 +271,13 @@ class UdpNlbService(pulumi.ComponentResource):
                 ],
                 task=s.task,
             ),
-            lb_security_group=nlb_sg,
+            lb_security_group_id=nlb_sg.id,
             hops=[
                 LoadBalancerHop("udp", s.udp_port, "UDP traffic"),
                 LoadBalancerHop("tcp", s.health.port, "health checks"),
             ],
-            target_group_arn=target_group.arn,
+            target_group=target_group,
+            load_balancer_arn_suffix=None,
             lb_container=(UDP_CONTAINER, s.udp_port),
             wait_for=[listener],
         )

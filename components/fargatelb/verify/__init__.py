@@ -9,7 +9,8 @@ program that reads the stack file):
 - `aws/`: AWS's input rules, from cfn-lint's resource schemas and hand-written rules with their
   AWS pages: a value AWS's API refuses (`'` in a security-group description, retention 8 days).
 - `paths/`: the wiring check, path by path for every ECS service: `traffic`, `health`, `pull`
-  (image pull and logs), `secrets`; `reach` and `sg_hops` are the hops they share.
+  (image pull and logs), `secrets`; `reach` and `sg_hops` are the hops they share; and across
+  services: `routing` (a shared ALB's listener rules) and `calls` (services calling each other).
 - `lifecycle`: what fails on the second deploy, a rollback or a rename.
 
 Everything reports through one model (`model.py`): a `Finding` names the layer, the rule or hop,
@@ -28,11 +29,15 @@ from .tokens import SERVICE
 def check(graph: Graph, *, aws_rules: bool = True) -> Report:
     """Run every layer over `graph`. `aws_rules=False` skips AWS's input rules (the wiring alone)."""
     from .lifecycle import check_lifecycle
+    from .paths.calls import check_calls
+    from .paths.routing import check_routing
     from .service import check_service
 
     ctx = Context(graph)
     for service in graph.of_type(SERVICE):
         check_service(ctx, service)
+    check_routing(ctx)
+    check_calls(ctx)
     if aws_rules:
         from .aws import check_aws_rules
 

@@ -299,6 +299,7 @@ MAPPINGS: tuple[ResourceMapping, ...] = (
                     )
                 }
             ),
+            "ServiceRegistries": ListOf(Obj({"RegistryArn": P("serviceRegistries.registryArn")})),
             "DeploymentConfiguration": Obj(
                 {
                     "MaximumPercent": P("deploymentMaximumPercent"),
@@ -516,6 +517,51 @@ MAPPINGS: tuple[ResourceMapping, ...] = (
             "ScalableDimension": P("scalableDimension"),
             "ServiceNamespace": P("serviceNamespace"),
             "RoleARN": P("roleArn"),
+        },
+    ),
+    # A scheduled action is one entry of its scalable target's ScheduledActions in CloudFormation.
+    ResourceMapping(
+        "aws:appautoscaling/scheduledAction:ScheduledAction",
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        {
+            "ResourceId": P("resourceId"),
+            "ScalableDimension": P("scalableDimension"),
+            "ServiceNamespace": P("serviceNamespace"),
+            "ScheduledActions": ListOf(
+                Obj(
+                    {
+                        "ScheduledActionName": P("name"),
+                        "Schedule": P("schedule"),
+                        "Timezone": P("timezone"),
+                        "ScalableTargetAction": Obj(
+                            {
+                                "MinCapacity": P("scalableTargetAction.minCapacity"),
+                                "MaxCapacity": P("scalableTargetAction.maxCapacity"),
+                            }
+                        ),
+                    }
+                )
+            ),
+        },
+    ),
+    ResourceMapping(
+        "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace",
+        "AWS::ServiceDiscovery::PrivateDnsNamespace",
+        {"Name": P("name"), "Vpc": P("vpc"), "Description": P("description"), "Tags": Tags()},
+    ),
+    ResourceMapping(
+        "aws:servicediscovery/service:Service",
+        "AWS::ServiceDiscovery::Service",
+        {
+            "Name": P("name"),
+            "DnsConfig": Obj(
+                {
+                    "NamespaceId": P("dnsConfig.namespaceId"),
+                    "RoutingPolicy": P("dnsConfig.routingPolicy"),
+                    "DnsRecords": Each("dnsConfig.dnsRecords", Obj({"Type": P("type"), "TTL": P("ttl")})),
+                }
+            ),
+            "Tags": Tags(),
         },
     ),
     ResourceMapping(

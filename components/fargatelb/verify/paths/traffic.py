@@ -12,6 +12,7 @@ from ..context import Context
 from ..model import Severity
 from ..tokens import LISTENER_RULES, LISTENERS, LOAD_BALANCERS, SECURITY_GROUP, SUBNET, TASK_DEFINITION
 from ..values import as_int, names, port_mappings, upper
+from .routing import rule_text
 from .sg_hops import prove_sg_hops
 
 # Listener protocols each load balancer type accepts, and target-group protocols each listener
@@ -159,7 +160,10 @@ def prove_traffic(
         ctx.add_path(svc, "traffic", ["no listener ✗", *tail], False)
     for listener in listeners:
         head, head_broken = prove_listener(ctx, svc, listener, tg, tg_protocol)
-        ctx.add_path(svc, "traffic", [*head, *tail], not (broken or head_broken))
+        rules = [
+            r for r in ctx.referrers(tg, LISTENER_RULES, "actions") if listener.urn in r.dependencies_of("listenerArn")
+        ]
+        ctx.add_path(svc, "traffic", [*head, *(rule_text(r) for r in rules), *tail], not (broken or head_broken))
         for redirect in redirects_to(ctx, listener):
             prove_redirect(ctx, svc, redirect, listener)
 
