@@ -1,7 +1,12 @@
-"""The fargate-lb program: one PrivateNetwork, and the services the stack's config asks for.
+"""The fargate-lb program: one PrivateNetwork, one ServiceCluster, and the services the stack asks for.
 
 Consumes the fargatelb package exactly as any other program would. Images are built from app/<name>
 and pushed to ECR by `pulumi up`, unless the stack names an image URI.
+
+    fargate-lb:web        one web service with its own ALB (the shorthand), or
+    fargate-lb:services   web services on one shared ApplicationLoadBalancer (fargate-lb:alb), routed by
+                          host and path, calling each other by name (ServiceCall);
+    fargate-lb:udp        the UDP service behind its NLB.
 """
 
 from typing import Any
@@ -9,13 +14,20 @@ from typing import Any
 import pulumi
 
 from fargatelb import (
+    ApplicationLoadBalancer,
+    ApplicationLoadBalancerArgs,
     LoadBalancedFargateService,
     LoadBalancedFargateServiceArgs,
     NatStrategy,
     PrivateNetwork,
+    ServiceCall,
+    ServiceCallArgs,
+    ServiceCluster,
+    ServiceClusterArgs,
     UdpNlbService,
     UdpNlbServiceArgs,
 )
+from fargatelb.calls import call_url, call_variable
 from images import with_app_image
 from stack_config import load, relabelled
 
@@ -36,14 +48,10 @@ deployments: dict[str, dict[str, Any]] = {}
 with relabelled("network"):
     network = PrivateNetwork("network", config.network)
 nat = (config.network.nat_strategy or NatStrategy.NONE) != NatStrategy.NONE
-wiring = dict(
-    vpc_id=network.vpc_id,
-    public_subnet_ids=network.public_subnet_ids,
-    private_subnet_ids=network.private_subnet_ids,
-    endpoint_security_group_id=network.endpoint_security_group_id,
-    s3_prefix_list_id=network.s3_prefix_list_id,
-    cpu_architecture=config.images.cpu_architecture,
-)
+# Services find the ones they call by name in a private DNS namespace of the VPC.
+namespace = f"{pulumi.get_stack()}.{pulumi.get_project()}.internal" if config.calls else None
+cluster = ServiceCluster("services", ServiceClusterArgs(network=network.ref, namespace=namespace))
+common = dict(network=network.ref, cluster=cluster.ref, cpu_architecture=config.images.cpu_architecture)
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
@@ -53,11 +61,42 @@ if config.web is not None:
     web_args = with_app_image(config.web, "web", config.images.platform)
     with relabelled("web"):  # e.g. a domain's hosted zone this account doesn't hold
         web = LoadBalancedFargateService(
-            "web",
-            LoadBalancedFargateServiceArgs(**wiring, **web_args, internet_egress=nat),
+            "web", LoadBalancedFargateServiceArgs(**common, **web_args, internet_egress=nat)
         )
     pulumi.export("url", web.url)
     deployments["web"] = deployment(web, url=web.url)
+
+if config.services:
+    with relabelled("alb"):
+        alb = ApplicationLoadBalancer("edge", ApplicationLoadBalancerArgs(network=network.ref, **(config.alb or {})))
+    pulumi.export("url", alb.url)
+    callees = {callee for _, callee in config.calls}
+    ports = {s.name: s.container_port for s in config.services}
+    services: dict[str, LoadBalancedFargateService] = {}
+    for service in config.services:
+        kwargs = with_app_image(service.kwargs, service.build, config.images.platform)
+        urls = {call_variable(c): call_url(c, namespace or "", ports[c]) for c in service.calls}
+        environment = {**(kwargs.pop("environment", None) or {}), **urls}
+        with relabelled(f"services.{service.name}"):
+            services[service.name] = LoadBalancedFargateService(
+                service.name,
+                LoadBalancedFargateServiceArgs(
+                    **common, **kwargs, environment=environment or None, load_balancer=alb.ref,
+                    discoverable=service.name in callees, internet_egress=nat,
+                ),
+            )  # fmt: skip
+        deployments[service.name] = deployment(services[service.name], url=services[service.name].url)
+    for caller, callee in config.calls:
+        ServiceCall(
+            f"{caller}-calls-{callee}",
+            ServiceCallArgs(
+                caller=caller,
+                callee=callee,
+                caller_security_group_id=services[caller].task_security_group_id,
+                callee_security_group_id=services[callee].task_security_group_id,
+                port=ports[callee],
+            ),
+        )
 
 if config.udp is not None:
     udp_args = with_app_image(config.udp, "udp", config.images.platform)
@@ -65,15 +104,7 @@ if config.udp is not None:
         udp_args, "healthcheck", config.images.platform, image="health_check_image", container="sidecar"
     )
     with relabelled("udp"):
-        udp = UdpNlbService(
-            "udp",
-            UdpNlbServiceArgs(
-                **wiring,
-                **udp_args,
-                vpc_cidr=network.vpc_cidr,
-                internet_egress=nat,
-            ),
-        )
+        udp = UdpNlbService("udp", UdpNlbServiceArgs(**common, **udp_args, internet_egress=nat))
     pulumi.export("udpEndpoint", pulumi.Output.concat(udp.load_balancer_dns_name, ":", udp.udp_port.apply(str)))
     deployments["udp"] = deployment(udp)
 

@@ -357,13 +357,7 @@ def synthesized_recording() -> Any:
 
     def program() -> None:
         net = PrivateNetwork("net", PrivateNetworkArgs())
-        ids = {
-            "vpc_id": net.vpc_id,
-            "public_subnet_ids": net.public_subnet_ids,
-            "private_subnet_ids": net.private_subnet_ids,
-            "endpoint_security_group_id": net.endpoint_security_group_id,
-            "s3_prefix_list_id": net.s3_prefix_list_id,
-        }
+        ids = {"network": net.ref}
         LoadBalancedFargateService(
             "web",
             LoadBalancedFargateServiceArgs(
@@ -375,9 +369,7 @@ def synthesized_recording() -> Any:
         )
         UdpNlbService(
             "udp",
-            UdpNlbServiceArgs(
-                image=f"{ECR}/udp:1.0", health_check_image=f"{ECR}/healthcheck:1.0", vpc_cidr=net.vpc_cidr, **ids
-            ),
+            UdpNlbServiceArgs(image=f"{ECR}/udp:1.0", health_check_image=f"{ECR}/healthcheck:1.0", **ids),
         )
 
     return synthesize(program, project=PROJECT, stack=STACK, region=REGION)
