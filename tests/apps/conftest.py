@@ -60,8 +60,8 @@ def metadata() -> Iterator[FakeMetadata]:
 def _launcher(argv_for: Callable[[str], list[str]]) -> Iterator[StartApp]:
     started: list[AppProcess] = []
 
-    def start(name: str = "app", **env: str) -> AppProcess:
-        proc = AppProcess(name, argv_for(name), {"BIND_HOST": "127.0.0.1", **env})
+    def start(name: str = "app", nofile: tuple[int, int] | None = None, **env: str) -> AppProcess:
+        proc = AppProcess(name, argv_for(name), {"BIND_HOST": "127.0.0.1", **env}, nofile=nofile)
         started.append(proc)
         return proc
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import subprocess
@@ -46,17 +47,25 @@ class AppProcess:
     would block it, which would look like a performance or shutdown bug.
     """
 
-    def __init__(self, name: str, argv: list[str], env: Mapping[str, str]) -> None:
+    def __init__(
+        self, name: str, argv: list[str], env: Mapping[str, str], nofile: tuple[int, int] | None = None
+    ) -> None:
         self.name = name
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("ECS_")}
         full_env.update(env)
         full_env["PYTHONDONTWRITEBYTECODE"] = "1"
+
+        def limit_files() -> None:  # runs in the child: its open-files limit (soft, hard)
+            if nofile is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
+
         self.proc = subprocess.Popen(
             argv,
             env=full_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
+            preexec_fn=limit_files if nofile is not None else None,
         )
         self.lines: list[str] = []
         self._lock = threading.Lock()
@@ -139,6 +148,14 @@ class AppProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(2)
+
+    def fd_count(self) -> int:
+        return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    def cpu_ticks(self) -> int:
+        """User + system CPU time, in clock ticks (/proc/PID/stat fields 14 and 15)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
 
     def rss_kib(self) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
