@@ -13,6 +13,7 @@ import random
 import resource
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -305,3 +306,40 @@ def udp_exchange(port: int, payload: bytes, timeout: float = 1.0) -> bytes | Non
 
 # What the start_web / start_udp / start_sidecar fixtures return: start(name, **env).
 StartApp = Callable[..., AppProcess]
+
+
+def udp_exchange_from(
+    source: tuple[str, int], port: int, payload: bytes, timeout: float = 1.0, dest: str = "127.0.0.1"
+) -> bytes | None:
+    """Like udp_exchange, from a socket bound to ``source`` (address, port) first."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        sock.bind(source)
+        sock.connect((dest, port))
+        sock.send(payload)
+        try:
+            return sock.recv(65536)
+        except (TimeoutError, ConnectionRefusedError):
+            return None
+
+
+def forge_udp(source: tuple[str, int], dest: tuple[str, int], payload: bytes) -> None:
+    """Send one UDP datagram with any source address and port (a raw socket: needs root).
+
+    How a reflection attack starts: the service answers whoever the source claims to be.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as raw:
+        src, dst = socket.inet_aton(source[0]), socket.inet_aton(dest[0])
+        udp = struct.pack("!HHHH", source[1], dest[1], 8 + len(payload), 0) + payload  # checksum 0: none
+        total = 20 + len(udp)
+        header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0, 64, socket.IPPROTO_UDP, 0, src, dst)
+        checksum = _ip_checksum(header)
+        header = header[:10] + struct.pack("!H", checksum) + header[12:]
+        raw.sendto(header + udp, (dest[0], 0))
+
+
+def _ip_checksum(header: bytes) -> int:
+    total = sum(struct.unpack(f"!{len(header) // 2}H", header))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
