@@ -7,10 +7,12 @@ seconds and checks the answer against the probe contract below.
 
 The verdict is taken over a window, as an NLB's own health check would: the service is
 healthy while at least one probe got a good answer in the last HEALTHY_WITHIN seconds, which
-holds HEALTHY_WITHIN / PROBE_INTERVAL probes (15 by default). A flood that makes the kernel
-drop most datagrams therefore does not flip the verdict, as long as some probes get through;
-a service that is killed (its port refuses: two refused probes in a row turn the verdict at
-once), stopped (SIGSTOP) or answering garbage (two wrong answers in a row) is reported within
+holds HEALTHY_WITHIN / PROBE_INTERVAL probes (30 by default); an empty window is a verdict only
+once half that many probes have failed in it, so a sidecar that could not probe (starved of
+CPU, throttled) blames nobody. A flood that makes the kernel drop most datagrams therefore does
+not flip the verdict, as long as some probes get through; a service that is killed (its port
+refuses: two refused probes since the last good answer turn the verdict at once) or answers
+garbage (two wrong answers) is reported in about 0.1 s, a stopped one (SIGSTOP) within
 HEALTHY_WITHIN (1.5 s), and a recovered one at its first good answer.
 
 It reports that verdict in one of two ways (HEALTH_MODE):
@@ -49,8 +51,9 @@ task id shows in the /healthz body.
 Other configuration (environment): HEALTH_PORT (8080; 0 picks a free port, announced in the
 "listening" log line and kept across reopenings), BIND_HOST (0.0.0.0), UDP_TARGET_HOST
 (127.0.0.1: containers of one awsvpc task share localhost), UDP_TARGET_PORT (1234),
-HEALTH_MODE, PROBE_INTERVAL (0.1 s), PROBE_TIMEOUT (0.5 s: how late an answer still counts),
-HEALTHY_WITHIN (1.5 s; at least 3 probe intervals), SHUTDOWN_TIMEOUT (5 s). Logs are JSON
+HEALTH_MODE, PROBE_INTERVAL (0.05 s), PROBE_TIMEOUT (0.5 s: how late an answer still counts;
+at most HEALTHY_WITHIN / 2), HEALTHY_WITHIN (1.5 s; at least 3 probe intervals),
+SHUTDOWN_TIMEOUT (5 s). Logs are JSON
 lines on stdout: start-up (with the probe contract), every change of verdict, stop.
 SIGTERM, SIGINT or SIGHUP close the listener (new connections are refused), answer the
 requests already received (``Connection: close``, as always) and exit 0.
@@ -256,7 +259,7 @@ class Config:
     target_host: str = "127.0.0.1"
     target_port: int = 1234
     mode: str = "http"
-    interval: float = 0.1
+    interval: float = 0.05
     timeout: float = 0.5
     healthy_within: float = 1.5
     shutdown_timeout: float = 5.0
@@ -267,14 +270,16 @@ class Config:
         mode = env.get("HEALTH_MODE", "http") or "http"
         if mode not in ("http", "tcp"):
             raise ConfigError(f"HEALTH_MODE={mode[:20]!r} must be 'http' or 'tcp'")
-        interval = _env_float(env, "PROBE_INTERVAL", 0.1, 0.01, 60)
+        interval = _env_float(env, "PROBE_INTERVAL", 0.05, 0.01, 60)
         timeout = _env_float(env, "PROBE_TIMEOUT", 0.5, 0.001, 60)
         healthy_within = _env_float(env, "HEALTHY_WITHIN", 1.5, 0.03, 600)
         if healthy_within < 3 * interval:
             # One datagram is no verdict: the window must hold several probes to ride out loss.
             raise ConfigError("HEALTHY_WITHIN must be at least 3 × PROBE_INTERVAL (several probes per verdict)")
-        if timeout > healthy_within:
-            raise ConfigError("PROBE_TIMEOUT must not exceed HEALTHY_WITHIN")
+        if timeout > healthy_within / 2:
+            # Half the window's probes must have timed out by its end for a hung service to be
+            # reported within HEALTHY_WITHIN.
+            raise ConfigError("PROBE_TIMEOUT must not exceed HEALTHY_WITHIN / 2")
         return cls(
             host=env.get("BIND_HOST") or cls.host,
             port=int(_env_float(env, "HEALTH_PORT", 8080, 0, 65535)),
@@ -365,6 +370,11 @@ class Sidecar:
         self.last_success: float | None = None  # monotonic time of the last good answer
         self.last_success_seq = -1
         self.hard_failures: collections.deque[int] = collections.deque(maxlen=HARD_FAILURES)
+        self.failures: collections.deque[int] = collections.deque(maxlen=256)  # seqs of failed probes
+        self.failed_since_success = 0
+        # A window without a good answer is a verdict only once this many probes have failed in
+        # it: if the sidecar itself could not probe (CPU-starved, throttled), it has no evidence.
+        self.min_failures = max(2, round(cfg.healthy_within / cfg.interval) // 2)
         self.last_task_id: str | None = None
         self.last_reply: bytes = b""
         self.last_error: str | None = "no probe yet"
@@ -384,7 +394,7 @@ class Sidecar:
         if len(self.hard_failures) == HARD_FAILURES and min(self.hard_failures) > self.last_success_seq:
             return False  # refused or wrong answers since the last good one: no need to wait
         now = time.monotonic() if now is None else now
-        return now - self.last_success <= self.cfg.healthy_within
+        return now - self.last_success <= self.cfg.healthy_within or self.failed_since_success < self.min_failures
 
     def record(self, seq: int, outcome: Outcome) -> None:
         now = time.monotonic()
@@ -396,10 +406,14 @@ class Sidecar:
             if seq > self.last_success_seq:  # probes overlap: an older success changes nothing
                 self.last_success_seq = seq
                 self.last_success = now
+                self.failed_since_success = sum(1 for f in self.failures if f > seq)
                 self.last_task_id = outcome.task_id
                 self.last_reply = outcome.reply
                 self.last_error = None
         else:
+            self.failures.append(seq)
+            if seq > self.last_success_seq:
+                self.failed_since_success += 1
             if outcome.hard:
                 self.hard_failures.append(seq)
             if seq > self.last_success_seq:

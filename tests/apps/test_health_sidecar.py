@@ -215,7 +215,10 @@ def test_verdict_rides_out_a_four_sender_flood(
             flood.wait(seconds + 5)
     assert len(statuses) >= 20, statuses
     false_503 = statuses.count(503) / len(statuses)
-    assert false_503 < 0.02 and statuses.count(0) == 0, f"{statuses.count(503)} of {len(statuses)} polls said 503"
+    verdicts = [e for e in sidecar.events() if e.get("event") in ("healthy", "unhealthy")]
+    assert false_503 < 0.02 and statuses.count(0) == 0, (
+        f"{statuses.count(503)} of {len(statuses)} polls said 503; verdicts: {verdicts}"
+    )
     assert lossy > 0, "no probe was lost: the flood did not bite, so this proves nothing"
 
 

@@ -10,6 +10,7 @@ import importlib.util
 import subprocess
 import sys
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -96,6 +97,7 @@ def test_prefix_text_and_every_expectation_must_hold() -> None:
         ({"PROBE_EXPECT_MIN_LENGTH": "9" * 4301}, "PROBE_EXPECT_MIN_LENGTH"),
         ({"PROBE_INTERVAL": "1", "HEALTHY_WITHIN": "2"}, "HEALTHY_WITHIN"),
         ({"PROBE_TIMEOUT": "3", "HEALTHY_WITHIN": "2"}, "PROBE_TIMEOUT"),
+        ({"PROBE_TIMEOUT": "0.8"}, "PROBE_TIMEOUT"),  # over half the default 1.5 s window
         ({"PROBE_INTERVAL": "1" * 4301}, "PROBE_INTERVAL"),
         ({"HEALTH_MODE": "udp"}, "HEALTH_MODE"),
     ],
@@ -115,3 +117,41 @@ def test_a_bad_setting_exits_2_with_a_config_error_line() -> None:
     )
     assert result.returncode == 2 and b"config_error" in result.stdout, result
     assert b"PROBE_EXPECT_REGEX" in result.stdout
+
+
+def verdicts() -> tuple[Any, Any, Any]:
+    sc = sidecar.Sidecar(sidecar.Config.from_env({}))
+    ok = sidecar.Outcome(True)
+    lost = sidecar.Outcome(False, error="no answer")
+    return sc, ok, lost
+
+
+def test_the_verdict_needs_a_window_without_answers_and_evidence() -> None:
+    sc, ok, lost = verdicts()
+    assert sc.min_failures == 15  # half of the 30 probes a default window holds
+    assert not sc.healthy(), "healthy before any probe"
+    sc.record(0, ok)
+    start = sc.last_success
+    for seq in range(1, 15):
+        sc.record(seq, lost)
+    assert sc.healthy(start + 1.0)
+    # Past the window, 14 failed probes are not yet evidence (a starved sidecar sent few).
+    assert sc.healthy(start + 5.0)
+    sc.record(15, lost)
+    assert not sc.healthy(start + 1.6) and sc.healthy(start + 1.4)
+    sc.record(16, ok)  # one answer through the flood is enough
+    assert sc.healthy(sc.last_success + 1.4)
+
+
+def test_refused_or_wrong_answers_turn_the_verdict_at_once() -> None:
+    sc, ok, _ = verdicts()
+    refused = sidecar.Outcome(False, hard=True, error="port unreachable")
+    sc.record(0, ok)
+    sc.record(2, refused)
+    assert sc.healthy(), "one refused probe is not enough"
+    sc.record(3, refused)
+    assert not sc.healthy()
+    sc.record(1, ok)  # probes overlap: a late answer to a probe sent before them changes nothing
+    assert not sc.healthy()
+    sc.record(4, ok)
+    assert sc.healthy()
