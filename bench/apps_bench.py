@@ -893,7 +893,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=4, help="pairs (app, yardstick) per UDP/web figure")
     parser.add_argument("--seconds", type=float, default=2.0, help="seconds per UDP sample (web: 1.5x)")
     parser.add_argument("--runs", type=int, default=10, help="runs per detection kind, and of the drain attack")
-    parser.add_argument("--flood-seconds", type=float, default=8.0, help="seconds of flood per sender count")
+    parser.add_argument("--flood-seconds", type=float, default=15.0, help="seconds of flood per sender count")
     parser.add_argument("--attack-seconds", type=float, default=5.0, help="seconds per web attack run")
     parser.add_argument("--soak", type=float, default=0.0, metavar="SECONDS", help="add a soak of this length")
     parser.add_argument("--only", default="udp,web,sidecar,attacks", help="comma-separated sections to run")
