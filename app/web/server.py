@@ -84,11 +84,13 @@ DRAIN_IDLE_GRACE = 0.5  # on SIGTERM, idle connections get this long to deliver 
 RESERVED_HEADER_TIMEOUT = 1.0  # a reserve slot is for a health check, which asks at once
 MAX_QUERY_FIELDS = 16
 DEFAULT_MAX_CONNECTIONS = 4096
-LISTEN_BACKLOG = 128
-# Descriptors besides connections: stdio, the listener, epoll, the loop's self-pipe, plus one
-# accept burst (asyncio accepts up to `backlog` sockets before any protocol sees them) and the
-# connections that burst evicts, which close one loop iteration later.
-FD_OVERHEAD = 32 + 2 * LISTEN_BACKLOG
+LISTEN_BACKLOG = 64  # sockets asyncio accepts per loop turn (it passes this to listen() too)
+ACCEPT_QUEUE = 1024  # the kernel's queue of completed handshakes, set after asyncio's listen()
+# Descriptors besides connections: stdio, the listener, epoll, the loop's self-pipe, plus what
+# a connection flood holds in flight. asyncio accepts up to `backlog` sockets per loop turn
+# and admits them two turns later, and the connections they evict close one turn after that:
+# three bursts at once, budgeted as four.
+FD_OVERHEAD = 32 + 4 * LISTEN_BACKLOG
 
 # Request line: a method token, an origin-form target of visible ASCII, and the version.
 # Matching bytes with one compiled regex is both the strictest and the fastest check here.
@@ -370,6 +372,7 @@ class App:
                 "send_timeouts",
                 "linger_timeouts",
                 "handler_errors",
+                "loop_errors",
             ),
             0,
         )
@@ -387,6 +390,12 @@ class App:
             ).encode()
             + b"\n"
         )
+
+    def loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        """asyncio's own errors (e.g. accept failing) as counted JSON lines, not tracebacks."""
+        self.counters["loop_errors"] += 1
+        exc = context.get("exception")
+        self.log.event("loop_error", message=str(context.get("message")), error=repr(exc)[:300])
 
     def connection_count(self) -> int:
         return len(self.regular) + len(self.reserve)
@@ -863,12 +872,18 @@ async def serve(cfg: Config, log: StdoutLog) -> int:
     if error is not None:
         log.event("metadata_unavailable", error=error, fallback=identity.task_id)
     app = App(cfg, identity, log, loop, max_connections)
+    loop.set_exception_handler(app.loop_error)
     stop = asyncio.Event()
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     server = await loop.create_server(
         lambda: HttpProtocol(app), cfg.host, cfg.port, reuse_address=True, backlog=LISTEN_BACKLOG
     )
+    # asyncio uses one number for both the kernel's accept queue and its accept burst; the burst
+    # must stay small (FD_OVERHEAD), the queue deep, so a burst of new connections (health
+    # checks among them) waits its turn instead of having its handshakes dropped.
+    with socket.socket(fileno=os.dup(server.sockets[0].fileno())) as listener:
+        listener.listen(ACCEPT_QUEUE)
     port = server.sockets[0].getsockname()[1]
     slots = max_connections + cfg.reserved_connections
     log.event(
