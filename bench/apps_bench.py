@@ -665,7 +665,37 @@ def attack_slowloris(seconds: float, count: int, nofile: int | None = None) -> N
     print(
         f"   server: CPU {cpu:.0%}, RSS {rss // 1024} MiB, at most {max_fds} fds, exit {stopped};"
         f" 408s {counters['header_timeouts']}, evicted {counters['evicted']}, refused {counters['refused']};"
-        f" errors on stderr: {'none' if not app.stderr else app.stderr[-200:]!r}"
+        f" accept/loop errors {counters['loop_errors']}, stderr: {'empty' if not app.stderr else app.stderr[-200:]!r}"
+    )
+
+
+def attack_connection_flood(count: int, nofile: int) -> None:
+    print(f"-- web: {count:,} connections opened as fast as possible and never used, open-files limit {nofile}")
+    app = web_app(nofile=nofile)
+    health = []
+    max_fds = 0
+    with running(app):
+        port = app.wait_port()
+        socks: list[socket.socket] = []
+        started = time.monotonic()
+        try:
+            while len(socks) < count and time.monotonic() - started < 30:
+                sock = socket.socket()
+                sock.setblocking(False)
+                sock.connect_ex(("127.0.0.1", port))
+                socks.append(sock)
+                if len(socks) % 250 == 0:
+                    health.append(http_get(port, timeout=1.0)[0])
+                    max_fds = max(max_fds, app.fds())
+        finally:
+            for sock in socks:
+                sock.close()
+        time.sleep(0.2)
+    counters = app.event("stopped")
+    answered = health.count(200) / max(len(health), 1)
+    print(
+        f"   /healthz answered {health.count(200)}/{len(health)} | target 100% {verdict(answered == 1.0)};"
+        f" at most {max_fds} fds; evicted {counters['evicted']}, accept/loop errors {counters['loop_errors']}"
     )
 
 
@@ -823,6 +853,7 @@ def bench_attacks(tools: Tools, runs: int, seconds: float) -> None:
     attack_pipelining(min(runs, 3), seconds)
     attack_slowloris(max(seconds * 3, 12.0), 4096 + 32 + 256)  # more than every slot, reserve included
     attack_slowloris(max(seconds, 5.0), 1500, nofile=1024)
+    attack_connection_flood(5000, nofile=1024)
     attack_drain(runs)
     attack_digits()
     attack_udp(tools)
