@@ -1,24 +1,37 @@
 /*
  * udp-service: the NLB demo's UDP service. The datagram protocol is in README.md beside this
- * file; in short, "PING" answers "PONG <task-id>" and any other payload of 1..1400 bytes is
- * echoed back unchanged. Empty and oversized datagrams are dropped without an answer.
+ * file; in short, "PING <token>" answers "PONG <token>" (plus the task id, for trusted sources
+ * whose request has room for it), and any other payload of 1..1400 bytes is echoed back
+ * unchanged. Empty and oversized datagrams are dropped without an answer.
+ *
+ * No reflector: an answer is never longer than its request, whoever sent it (source addresses
+ * are forgeable, lengths are not), the task id goes only to TRUSTED_CIDRS (loopback by default), and
+ * datagrams from our own port (two instances, or this one, bouncing an echo between them), from
+ * privileged ports (< 1024: DNS, NTP, chargen... the classic reflection targets) and from
+ * BLOCKED_SOURCE_PORTS are dropped and counted, never answered.
  *
  * Why C: the service must sustain >= 97k round trips/s with 32 datagrams in flight on two
  * cores. CPython pays one interpreter round per datagram (about 21k/s with asyncio); here one
- * recvmmsg/sendmmsg pair moves up to BATCH datagrams per pair of system calls.
+ * recvmmsg/sendmmsg pair moves up to BATCH datagrams per pair of system calls, and answers are
+ * built in place in the receive buffers.
  *
  * Memory is bounded by construction: fixed static buffers, no allocation after start-up and
  * no per-client state, so a flood can only make the kernel drop datagrams, never grow us.
  *
  * Usage:  udp-service                serve (configured from the environment, below)
- *         udp-service --healthcheck  send one PING to 127.0.0.1:UDP_PORT, exit 0 on a PONG
- *                                    within HEALTHCHECK_TIMEOUT_MS, else 1 (for the
- *                                    Dockerfile HEALTHCHECK and the ECS task definition,
- *                                    as the scratch image has no shell or Python)
+ *         udp-service --healthcheck  send one "PING <nonce>" to 127.0.0.1:UDP_PORT, exit 0 on
+ *                                    its "PONG <nonce>" within HEALTHCHECK_TIMEOUT_MS, else 1
+ *                                    (for the Dockerfile HEALTHCHECK and the ECS task
+ *                                    definition, as the scratch image has no shell or Python)
  * Environment: UDP_PORT (1234; 0 picks a free port, announced in the "listening" line),
  *   BIND_HOST (0.0.0.0, an IPv4 literal), ECS_CONTAINER_METADATA_URI_V4 (task identity),
- *   METADATA_TIMEOUT_MS (1000), HEALTHCHECK_TIMEOUT_MS (1000).
- * Logs are JSON lines on stdout. SIGTERM/SIGINT stop it within RECV_TIMEOUT_MS, exit code 0.
+ *   METADATA_TIMEOUT_MS (1000), HEALTHCHECK_TIMEOUT_MS (1000), TRUSTED_CIDRS (127.0.0.0/8;
+ *   comma-separated IPv4 CIDRs that may learn the task id, or "none"), BLOCKED_SOURCE_PORTS
+ *   (none; comma-separated ports never answered, e.g. sibling services'), STATS_INTERVAL_S
+ *   (60; a "stats" line with the counters every so often, 0 for none).
+ * Logs are JSON lines on stdout. SIGTERM, SIGINT and SIGHUP stop it within RECV_TIMEOUT_MS,
+ * after answering the datagrams already queued (at most DRAIN_BATCHES batches), with a
+ * "stopped" line carrying every counter; exit code 0.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,6 +39,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +51,11 @@
 #define BATCH 64           /* datagrams per recvmmsg/sendmmsg: as in the echo.c ceiling */
 #define TASK_ID_MAX 128
 #define RECV_TIMEOUT_MS 200 /* bounds how long a SIGTERM can go unnoticed */
+#define DRAIN_BATCHES 16    /* on stop: answer at most this many batches already queued */
+#define TOKEN_MAX 64        /* "PING <token>": the token is 1..TOKEN_MAX visible ASCII bytes */
+#define MAX_CIDRS 32
+#define MAX_BLOCKED_PORTS 64
+#define PRIVILEGED_PORTS 1024
 
 static volatile sig_atomic_t stop_requested;
 
@@ -167,10 +186,102 @@ done:
     return rc;
 }
 
-static int is_ping(const char *b, unsigned len) {
-    /* "PING", tolerating the newline that `echo PING | nc -u` adds, for humans debugging. */
+struct cidr {
+    uint32_t net, mask; /* host byte order */
+};
+static struct cidr trusted[MAX_CIDRS];
+static int trusted_count;
+static unsigned char blocked_ports[65536 / 8]; /* BLOCKED_SOURCE_PORTS, one bit per port */
+
+static int is_trusted(const struct sockaddr_in *peer) {
+    uint32_t a = ntohl(peer->sin_addr.s_addr);
+    for (int i = 0; i < trusted_count; i++)
+        if ((a & trusted[i].mask) == trusted[i].net) return 1;
+    return 0;
+}
+
+static void config_error(const char *name, const char *what) {
+    printf("{\"event\":\"config_error\",\"error\":\"%s %s\"}\n", name, what);
+    exit(2);
+}
+
+/*
+ * Parses TRUSTED_CIDRS: "a.b.c.d/len" or "a.b.c.d" entries, comma-separated, spaces allowed;
+ * unset or empty means loopback only (127.0.0.0/8), "none" means nobody.
+ */
+static void parse_trusted(const char *raw) {
+    char item[64];
+    if (raw == NULL || *raw == '\0') raw = "127.0.0.0/8";
+    if (strcmp(raw, "none") == 0) return;
+    while (raw != NULL && *raw != '\0') {
+        size_t n = strcspn(raw, ",");
+        const char *next = raw[n] == ',' ? raw + n + 1 : NULL;
+        while (n > 0 && *raw == ' ') { raw++; n--; }
+        while (n > 0 && raw[n - 1] == ' ') n--;
+        if (n == 0) { raw = next; continue; }
+        if (n >= sizeof item) config_error("TRUSTED_CIDRS", "has an entry longer than 63 characters");
+        if (trusted_count == MAX_CIDRS) config_error("TRUSTED_CIDRS", "has more than 32 entries");
+        memcpy(item, raw, n);
+        item[n] = '\0';
+        long len = 32;
+        char *slash = strchr(item, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            char *end;
+            errno = 0;
+            len = strtol(slash + 1, &end, 10);
+            if (errno != 0 || end == slash + 1 || *end != '\0' || len < 0 || len > 32)
+                config_error("TRUSTED_CIDRS", "has a prefix length outside 0..32");
+        }
+        struct in_addr addr;
+        if (inet_pton(AF_INET, item, &addr) != 1)
+            config_error("TRUSTED_CIDRS", "must be IPv4 CIDRs such as 10.0.0.0/16, comma-separated");
+        uint32_t mask = len == 0 ? 0 : 0xffffffffu << (32 - len);
+        trusted[trusted_count++] = (struct cidr){ntohl(addr.s_addr) & mask, mask};
+        raw = next;
+    }
+}
+
+static void parse_blocked_ports(const char *raw) {
+    int count = 0;
+    while (raw != NULL && *raw != '\0') {
+        char *end;
+        errno = 0;
+        long port = strtol(raw, &end, 10);
+        if (end == raw || errno != 0 || port < 1 || port > 65535 || (*end != ',' && *end != '\0'))
+            config_error("BLOCKED_SOURCE_PORTS", "must be ports 1..65535, comma-separated");
+        if (++count > MAX_BLOCKED_PORTS) config_error("BLOCKED_SOURCE_PORTS", "has more than 64 entries");
+        blocked_ports[port >> 3] |= (unsigned char)(1u << (port & 7));
+        raw = *end == ',' ? end + 1 : NULL;
+    }
+}
+
+/*
+ * If b[0..len) is a PING, rewrites it in place into its answer and returns the answer's length
+ * (never more than len); returns 0 for anything else. The forms:
+ *   "PING", "PING\n", "PING\r\n"            -> "PONG"
+ *   "PING <token>[padding]"                 -> "PONG <token>", plus " <task-id>" when the source
+ *                                              is trusted and the request has room for it
+ * where <token> is 1..TOKEN_MAX bytes of visible ASCII (0x21..0x7e), ended by the end of the
+ * datagram or by any other byte; what follows it is padding and is ignored.
+ */
+static unsigned ping_reply(char *b, unsigned len, int trusted_source, const char *task_id, unsigned id_len) {
     if (len < 4 || memcmp(b, "PING", 4) != 0) return 0;
-    return len == 4 || (len == 5 && b[4] == '\n') || (len == 6 && b[4] == '\r' && b[5] == '\n');
+    if (len == 4 || (len == 5 && b[4] == '\n') || (len == 6 && b[4] == '\r' && b[5] == '\n')) {
+        memcpy(b, "PONG", 4);
+        return 4;
+    }
+    if (b[4] != ' ') return 0;
+    unsigned t = 5;
+    while (t < len && t - 5 <= TOKEN_MAX && b[t] >= 0x21 && b[t] <= 0x7e) t++;
+    if (t == 5 || t - 5 > TOKEN_MAX) return 0;
+    memcpy(b, "PONG", 4);
+    if (trusted_source && len >= t + 1 + id_len) {
+        b[t] = ' ';
+        memcpy(b + t + 1, task_id, id_len);
+        return t + 1 + id_len;
+    }
+    return t;
 }
 
 static int run_healthcheck(void) {
@@ -181,15 +292,95 @@ static int run_healthcheck(void) {
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     /* A connected socket only receives from the service, and sees ICMP port-unreachable. */
     if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) return 1;
-    if (send(fd, "PING", 4, 0) != 4) return 1;
+    char ping[32], expect[32];
+    unsigned nonce = (unsigned)getpid() * 2654435761u ^ (unsigned)(monotonic_ms() * 1000);
+    int pl = snprintf(ping, sizeof ping, "PING %08x", nonce);
+    int el = snprintf(expect, sizeof expect, "PONG %08x", nonce);
+    if (send(fd, ping, (size_t)pl, 0) != pl) return 1;
     double deadline = monotonic_ms() + (double)timeout_ms;
     char buf[256];
     while (wait_fd(fd, POLLIN, deadline)) {
         ssize_t r = recv(fd, buf, sizeof buf, 0);
-        if (r >= 5 && memcmp(buf, "PONG ", 5) == 0) return 0;
+        if (r >= el && memcmp(buf, expect, (size_t)el) == 0) return 0;
         if (r < 0 && errno != EINTR) return 1;
     }
     return 1;
+}
+
+struct counters {
+    unsigned long long received, echoed, pongs, pongs_with_id, dropped_empty, dropped_oversized,
+        dropped_own_port, dropped_privileged_port, dropped_blocked_port, send_errors, drained;
+};
+
+static void log_counters(const char *event, const struct counters *c) {
+    printf("{\"event\":\"%s\",\"received\":%llu,\"echoed\":%llu,\"pongs\":%llu,\"pongs_with_id\":%llu,"
+           "\"dropped_empty\":%llu,\"dropped_oversized\":%llu,\"dropped_own_port\":%llu,"
+           "\"dropped_privileged_port\":%llu,\"dropped_blocked_port\":%llu,\"dropped\":%llu,"
+           "\"send_errors\":%llu,\"drained\":%llu}\n",
+           event, c->received, c->echoed, c->pongs, c->pongs_with_id, c->dropped_empty, c->dropped_oversized,
+           c->dropped_own_port, c->dropped_privileged_port, c->dropped_blocked_port,
+           c->dropped_empty + c->dropped_oversized + c->dropped_own_port + c->dropped_privileged_port +
+               c->dropped_blocked_port,
+           c->send_errors, c->drained);
+}
+
+/* Receive buffers are exactly MAX_PAYLOAD: a longer datagram comes back with MSG_TRUNC. */
+static char bufs[BATCH][MAX_PAYLOAD];
+static struct mmsghdr in[BATCH], out[BATCH];
+static struct iovec in_iov[BATCH], out_iov[BATCH];
+static struct sockaddr_in peers[BATCH];
+
+/*
+ * Receives one batch (waiting for the first datagram unless MSG_DONTWAIT is in flags), answers
+ * it, and returns how many datagrams it received (<= 0: none).
+ */
+static int serve_batch(int fd, int flags, uint16_t own_port, const char *task_id, unsigned id_len,
+                       struct counters *c) {
+    for (int i = 0; i < BATCH; i++) {
+        /* recvmmsg overwrites these: reset the address length and flags each round. */
+        in[i].msg_hdr.msg_name = &peers[i];
+        in[i].msg_hdr.msg_namelen = sizeof peers[i];
+        in[i].msg_hdr.msg_flags = 0;
+    }
+    int n = recvmmsg(fd, in, BATCH, flags, NULL);
+    if (n <= 0) return n; /* EINTR, timeout, or a transient error: the caller re-checks stop */
+    c->received += (unsigned)n;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned len = in[i].msg_len;
+        uint16_t sport = ntohs(peers[i].sin_port);
+        /* Who sent it first: an answer to our own port or a privileged one is how loops and
+         * reflection attacks start, whatever the payload. */
+        if (sport == own_port) { c->dropped_own_port++; continue; }
+        if (sport < PRIVILEGED_PORTS) { c->dropped_privileged_port++; continue; }
+        if (blocked_ports[sport >> 3] & (1u << (sport & 7))) { c->dropped_blocked_port++; continue; }
+        if (in[i].msg_hdr.msg_flags & MSG_TRUNC) { c->dropped_oversized++; continue; }
+        if (len == 0) { c->dropped_empty++; continue; }
+        unsigned reply = ping_reply(bufs[i], len, is_trusted(&peers[i]), task_id, id_len);
+        if (reply > 0) {
+            c->pongs++;
+            if (reply > 5 && memchr(bufs[i] + 5, ' ', reply - 5) != NULL) c->pongs_with_id++;
+        } else {
+            reply = len;
+            c->echoed++;
+        }
+        out_iov[k] = (struct iovec){bufs[i], reply};
+        out[k].msg_hdr = (struct msghdr){.msg_name = &peers[i], .msg_namelen = in[i].msg_hdr.msg_namelen,
+                                         .msg_iov = &out_iov[k], .msg_iovlen = 1};
+        k++;
+    }
+    for (int sent = 0; sent < k;) {
+        int r = sendmmsg(fd, out + sent, (unsigned)(k - sent), 0);
+        if (r > 0) {
+            sent += r;
+        } else if (r < 0 && errno == EINTR) {
+            continue;
+        } else {
+            sent++; /* this destination failed (e.g. unreachable): skip it, keep serving */
+            c->send_errors++;
+        }
+    }
+    return n;
 }
 
 int main(int argc, char **argv) {
@@ -204,6 +395,9 @@ int main(int argc, char **argv) {
     long meta_timeout = env_long("METADATA_TIMEOUT_MS", 1000, 1, 30000);
     const char *bind_host = getenv("BIND_HOST");
     if (bind_host == NULL || *bind_host == '\0') bind_host = "0.0.0.0";
+    parse_trusted(getenv("TRUSTED_CIDRS"));
+    parse_blocked_ports(getenv("BLOCKED_SOURCE_PORTS"));
+    long stats_interval_s = env_long("STATS_INTERVAL_S", 60, 0, 86400);
 
     char task_id[TASK_ID_MAX];
     const char *source = "hostname";
@@ -215,7 +409,7 @@ int main(int argc, char **argv) {
     } else {
         if (gethostname(task_id, sizeof task_id) != 0) strcpy(task_id, "unknown");
         task_id[sizeof task_id - 1] = '\0';
-        for (char *c = task_id; *c; c++) if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) *c = '_';
+        for (char *c = task_id; *c; c++) if (*c == '"' || *c == '\\' || (unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f) *c = '_';
         if (why != NULL) printf("{\"event\":\"metadata_unavailable\",\"error\":\"%s\"}\n", why);
     }
 
@@ -225,6 +419,7 @@ int main(int argc, char **argv) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* a closed terminal or a reload request: stop cleanly too */
 
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -241,65 +436,41 @@ int main(int argc, char **argv) {
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     socklen_t al = sizeof addr;
     getsockname(fd, (struct sockaddr *)&addr, &al);
+    uint16_t own_port = ntohs(addr.sin_port);
+    unsigned id_len = (unsigned)strlen(task_id);
 
-    static char pong[5 + TASK_ID_MAX];
-    int pong_len = snprintf(pong, sizeof pong, "PONG %s", task_id);
-    printf("{\"event\":\"listening\",\"port\":%u,\"task_id\":\"%s\",\"source\":\"%s\",\"max_payload\":%d}\n",
-           ntohs(addr.sin_port), task_id, source, MAX_PAYLOAD);
+    printf("{\"event\":\"listening\",\"port\":%u,\"task_id\":\"%s\",\"source\":\"%s\",\"max_payload\":%d,"
+           "\"trusted_cidrs\":[",
+           own_port, task_id, source, MAX_PAYLOAD);
+    for (int i = 0; i < trusted_count; i++) {
+        uint32_t net = trusted[i].net, mask = trusted[i].mask;
+        int bits = 0;
+        while (bits < 32 && (mask & (0x80000000u >> bits))) bits++;
+        printf("%s\"%u.%u.%u.%u/%d\"", i ? "," : "", net >> 24, (net >> 16) & 255, (net >> 8) & 255, net & 255, bits);
+    }
+    printf("],\"stats_interval_s\":%ld}\n", stats_interval_s);
 
-    /* Receive buffers are exactly MAX_PAYLOAD: a longer datagram comes back with MSG_TRUNC. */
-    static char bufs[BATCH][MAX_PAYLOAD];
-    static struct mmsghdr in[BATCH], out[BATCH];
-    static struct iovec in_iov[BATCH], out_iov[BATCH];
-    static struct sockaddr_in peers[BATCH];
     for (int i = 0; i < BATCH; i++) {
         in_iov[i] = (struct iovec){bufs[i], MAX_PAYLOAD};
         in[i].msg_hdr = (struct msghdr){.msg_iov = &in_iov[i], .msg_iovlen = 1};
     }
-    unsigned long long received = 0, echoed = 0, pongs = 0, dropped_empty = 0, dropped_oversized = 0,
-                       send_errors = 0;
+    struct counters c;
+    memset(&c, 0, sizeof c);
+    double next_stats = monotonic_ms() + (double)stats_interval_s * 1000;
 
     while (!stop_requested) {
-        for (int i = 0; i < BATCH; i++) {
-            /* recvmmsg overwrites these: reset the address length and flags each round. */
-            in[i].msg_hdr.msg_name = &peers[i];
-            in[i].msg_hdr.msg_namelen = sizeof peers[i];
-            in[i].msg_hdr.msg_flags = 0;
-        }
-        int n = recvmmsg(fd, in, BATCH, MSG_WAITFORONE, NULL);
-        if (n <= 0) continue; /* EINTR, timeout, or a transient error: re-check stop, retry */
-        received += (unsigned)n;
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            unsigned len = in[i].msg_len;
-            if (in[i].msg_hdr.msg_flags & MSG_TRUNC) { dropped_oversized++; continue; }
-            if (len == 0) { dropped_empty++; continue; }
-            if (is_ping(bufs[i], len)) {
-                out_iov[k] = (struct iovec){pong, (size_t)pong_len};
-                pongs++;
-            } else {
-                out_iov[k] = (struct iovec){bufs[i], len};
-                echoed++;
-            }
-            out[k].msg_hdr = (struct msghdr){.msg_name = &peers[i], .msg_namelen = in[i].msg_hdr.msg_namelen,
-                                             .msg_iov = &out_iov[k], .msg_iovlen = 1};
-            k++;
-        }
-        for (int sent = 0; sent < k;) {
-            int r = sendmmsg(fd, out + sent, (unsigned)(k - sent), 0);
-            if (r > 0) {
-                sent += r;
-            } else if (r < 0 && errno == EINTR) {
-                continue;
-            } else {
-                sent++; /* this destination failed (e.g. unreachable): skip it, keep serving */
-                send_errors++;
-            }
+        serve_batch(fd, MSG_WAITFORONE, own_port, task_id, id_len, &c);
+        if (stats_interval_s > 0 && monotonic_ms() >= next_stats) {
+            log_counters("stats", &c);
+            next_stats += (double)stats_interval_s * 1000;
         }
     }
-    printf("{\"event\":\"stopped\",\"received\":%llu,\"echoed\":%llu,\"pongs\":%llu,"
-           "\"dropped_empty\":%llu,\"dropped_oversized\":%llu,\"send_errors\":%llu}\n",
-           received, echoed, pongs, dropped_empty, dropped_oversized, send_errors);
+    /* Drain: answer what is already queued (bounded, so a flood cannot hold the stop). */
+    unsigned long long before = c.received;
+    for (int b = 0; b < DRAIN_BATCHES; b++)
+        if (serve_batch(fd, MSG_DONTWAIT, own_port, task_id, id_len, &c) <= 0) break;
+    c.drained = c.received - before;
+    log_counters("stopped", &c);
     close(fd);
     return 0;
 }

@@ -12,7 +12,7 @@ from types import FrameType
 
 import pytest
 
-from .helpers import APP, AppProcess, FakeMetadata, StartApp
+from .helpers import APP, REPO, AppProcess, FakeMetadata, StartApp
 
 # Hard per-test bound: the whole tests/apps suite has a ~12 s budget, so a single test
 # running this long is broken, and should fail rather than eat the repo's 30 s CI budget.
@@ -50,6 +50,32 @@ def udp_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "udp-service"
 
 
+def _build_bench_tool(out: Path, name: str) -> Path:
+    """Compile bench/<name>.c (the benchmark's own UDP tools) into ``out``."""
+    binary = out / name
+    result = subprocess.run(
+        ["cc", "-O2", "-Wall", "-Werror", "-o", str(binary), str(REPO / "bench" / f"{name}.c")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, f"cc bench/{name}.c failed:\n{result.stderr}"
+    return binary
+
+
+@pytest.fixture(scope="session")
+def udp_load_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """bench/udp_load.c: the flood the sidecar must ride out."""
+    return _build_bench_tool(tmp_path_factory.mktemp("udp-load"), "udp_load")
+
+
+@pytest.fixture(scope="session")
+def udp_echo_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """bench/udp_echo.c: in "pong" mode, a stand-in service that can switch to garbage."""
+    return _build_bench_tool(tmp_path_factory.mktemp("udp-echo"), "udp_echo")
+
+
 @pytest.fixture(scope="module")
 def metadata() -> Iterator[FakeMetadata]:
     server = FakeMetadata()
@@ -60,8 +86,8 @@ def metadata() -> Iterator[FakeMetadata]:
 def _launcher(argv_for: Callable[[str], list[str]]) -> Iterator[StartApp]:
     started: list[AppProcess] = []
 
-    def start(name: str = "app", **env: str) -> AppProcess:
-        proc = AppProcess(name, argv_for(name), {"BIND_HOST": "127.0.0.1", **env})
+    def start(name: str = "app", nofile: tuple[int, int] | None = None, **env: str) -> AppProcess:
+        proc = AppProcess(name, argv_for(name), {"BIND_HOST": "127.0.0.1", **env}, nofile=nofile)
         started.append(proc)
         return proc
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -46,17 +48,25 @@ class AppProcess:
     would block it, which would look like a performance or shutdown bug.
     """
 
-    def __init__(self, name: str, argv: list[str], env: Mapping[str, str]) -> None:
+    def __init__(
+        self, name: str, argv: list[str], env: Mapping[str, str], nofile: tuple[int, int] | None = None
+    ) -> None:
         self.name = name
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("ECS_")}
         full_env.update(env)
         full_env["PYTHONDONTWRITEBYTECODE"] = "1"
+
+        def limit_files() -> None:  # runs in the child: its open-files limit (soft, hard)
+            if nofile is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
+
         self.proc = subprocess.Popen(
             argv,
             env=full_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
+            preexec_fn=limit_files if nofile is not None else None,
         )
         self.lines: list[str] = []
         self._lock = threading.Lock()
@@ -139,6 +149,14 @@ class AppProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(2)
+
+    def fd_count(self) -> int:
+        return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    def cpu_ticks(self) -> int:
+        """User + system CPU time, in clock ticks (/proc/PID/stat fields 14 and 15)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
 
     def rss_kib(self) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -288,3 +306,40 @@ def udp_exchange(port: int, payload: bytes, timeout: float = 1.0) -> bytes | Non
 
 # What the start_web / start_udp / start_sidecar fixtures return: start(name, **env).
 StartApp = Callable[..., AppProcess]
+
+
+def udp_exchange_from(
+    source: tuple[str, int], port: int, payload: bytes, timeout: float = 1.0, dest: str = "127.0.0.1"
+) -> bytes | None:
+    """Like udp_exchange, from a socket bound to ``source`` (address, port) first."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        sock.bind(source)
+        sock.connect((dest, port))
+        sock.send(payload)
+        try:
+            return sock.recv(65536)
+        except (TimeoutError, ConnectionRefusedError):
+            return None
+
+
+def forge_udp(source: tuple[str, int], dest: tuple[str, int], payload: bytes) -> None:
+    """Send one UDP datagram with any source address and port (a raw socket: needs root).
+
+    How a reflection attack starts: the service answers whoever the source claims to be.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as raw:
+        src, dst = socket.inet_aton(source[0]), socket.inet_aton(dest[0])
+        udp = struct.pack("!HHHH", source[1], dest[1], 8 + len(payload), 0) + payload  # checksum 0: none
+        total = 20 + len(udp)
+        header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0, 64, socket.IPPROTO_UDP, 0, src, dst)
+        checksum = _ip_checksum(header)
+        header = header[:10] + struct.pack("!H", checksum) + header[12:]
+        raw.sendto(header + udp, (dest[0], 0))
+
+
+def _ip_checksum(header: bytes) -> int:
+    total = sum(struct.unpack(f"!{len(header) // 2}H", header))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF

@@ -8,13 +8,26 @@ elapsed times are measured and asserted, not assumed from the configuration.
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from .helpers import APP, AppProcess, StartApp, closed_tcp_port, get, unassigned_port, wait_until
+from .helpers import (
+    APP,
+    AppProcess,
+    ResponseReader,
+    StartApp,
+    closed_tcp_port,
+    get,
+    http_request,
+    unassigned_port,
+    wait_until,
+)
 
 DETECTION_BOUND_S = 2.0
 HEALTHCHECK_SCRIPT = str(APP / "healthcheck" / "healthcheck.py")
@@ -167,3 +180,152 @@ def assert_clean_stop(proc: AppProcess) -> None:
     assert code == 0, f"{proc.name} exited {code} on SIGTERM; stderr={proc.stderr[-500:]}"
     assert elapsed < 1.0, f"{proc.name} took {elapsed:.2f}s to stop on SIGTERM"
     wait_until(lambda: any(e.get("event") == "stopped" for e in proc.events()), 1.0, f"{proc.name} 'stopped' log line")
+
+
+def test_verdict_rides_out_a_four_sender_flood(
+    start_udp: StartApp, start_sidecar: StartApp, udp_load_binary: Path
+) -> None:
+    """Most probes are lost under the flood; a verdict over the window stays 200 throughout."""
+    udp = start_udp("udp-flooded", UDP_PORT="0")
+    udp_port = udp.listening_port()
+    sidecar = start_sidecar("sidecar-flooded", HEALTH_PORT="0", UDP_TARGET_PORT=str(udp_port))
+    port = sidecar.listening_port()
+    wait_until(lambda: http_status(port) == 200, 3.0, "healthy before the flood")
+    seconds = 2.0
+    floods = [
+        subprocess.Popen(
+            [str(udp_load_binary), "flood", str(udp_port), str(seconds), "50000000"],
+            stdout=subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    statuses: list[int] = []
+    lossy = 0
+    try:
+        time.sleep(0.2)
+        deadline = time.monotonic() + seconds - 0.4
+        while time.monotonic() < deadline:
+            status, body = health(port)
+            statuses.append(status)
+            if body and body["window_answered"] < body["window_probes"]:
+                lossy += 1
+            time.sleep(0.02)
+    finally:
+        for flood in floods:
+            flood.wait(seconds + 5)
+    assert len(statuses) >= 20, statuses
+    false_503 = statuses.count(503) / len(statuses)
+    verdicts = [e for e in sidecar.events() if e.get("event") in ("healthy", "unhealthy")]
+    assert false_503 < 0.02 and statuses.count(0) == 0, (
+        f"{statuses.count(503)} of {len(statuses)} polls said 503; verdicts: {verdicts}"
+    )
+    assert lossy > 0, "no probe was lost: the flood did not bite, so this proves nothing"
+
+
+def test_kill_stop_and_garbage_are_each_detected_within_2s(
+    start_udp: StartApp, start_sidecar: StartApp, udp_echo_binary: Path
+) -> None:
+    """Three outages at once, each watched by its own sidecar: crash, hang, wrong answers."""
+    killed = start_udp("udp-killed", UDP_PORT="0")
+    stopped = start_udp("udp-stopped", UDP_PORT="0")
+    garbage_port = unassigned_port(socket.SOCK_DGRAM)
+    garbage = AppProcess("udp-garbage", [str(udp_echo_binary), str(garbage_port), "30", "pong"], {})
+    try:
+        wait_until(lambda: any("port=" in line for line in garbage.lines), 2.0, "the stand-in service")
+        targets = {"kill": killed.listening_port(), "stop": stopped.listening_port(), "garbage": garbage_port}
+        ports = {
+            name: start_sidecar(f"sidecar-{name}", HEALTH_PORT="0", UDP_TARGET_PORT=str(target)).listening_port()
+            for name, target in targets.items()
+        }
+        for name, port in ports.items():
+            wait_until(status_is(port, 200), 3.0, f"{name}: healthy first")
+        killed.kill()
+        stopped.signal(signal.SIGSTOP)
+        garbage.signal(signal.SIGUSR1)  # from now on it answers the right length of 'X'
+        down = time_until({name: status_is(port, 503) for name, port in ports.items()}, 2.5)
+        assert max(down.values()) <= DETECTION_BOUND_S, f"detection times {down}"
+        _, body = health(ports["garbage"])
+        assert body is not None and "unexpected answer" in str(body["last_error"]), body
+        # A hung service that resumes is healthy again at its first good answer.
+        stopped.signal(signal.SIGCONT)
+        garbage.signal(signal.SIGUSR2)
+        time_until(
+            {name: status_is(ports[name], 200) for name in ("stop", "garbage")},
+            DETECTION_BOUND_S,
+        )
+    finally:
+        stopped.signal(signal.SIGCONT)
+        garbage.kill()
+
+
+def test_custom_probe_contracts_against_a_real_service(start_udp: StartApp, start_sidecar: StartApp) -> None:
+    udp = start_udp("udp-for-contracts", UDP_PORT="0")
+    target = str(udp.listening_port())
+    good = {
+        "text+regex": {"PROBE_SEND": "HELLO {nonce}", "PROBE_EXPECT_REGEX": "^HELLO {nonce}$"},
+        "hex+prefix": {"PROBE_SEND_HEX": "00 01 {nonce} ff", "PROBE_EXPECT_PREFIX_HEX": "0001{nonce}ff"},
+        "min-length": {"PROBE_SEND": "abcd", "PROBE_EXPECT_MIN_LENGTH": "4"},
+    }
+    bad = {
+        "too-short": {"PROBE_SEND": "abc", "PROBE_EXPECT_MIN_LENGTH": "4"},
+        "wrong-prefix": {"PROBE_SEND": "abc {nonce}", "PROBE_EXPECT_PREFIX": "xyz"},
+    }
+    ports = {
+        name: start_sidecar(f"sidecar-{name}", HEALTH_PORT="0", UDP_TARGET_PORT=target, **env).listening_port()
+        for name, env in {**good, **bad}.items()
+    }
+    time_until({name: status_is(ports[name], 200) for name in good}, 3.0)
+    for name in bad:
+        status, body = health(ports[name])
+        assert status == 503 and body is not None and "unexpected answer" in str(body["last_error"]), (name, body)
+    # A custom probe's answer shows as last_reply; only app/udp's own PONG carries a task id.
+    _, body = health(ports["text+regex"])
+    assert body is not None and body["task_id"] is None and body["last_reply"].startswith("HELLO "), body
+
+
+def test_sigterm_answers_a_request_already_received(start_sidecar: StartApp) -> None:
+    sidecar = start_sidecar("sidecar-drain", HEALTH_PORT="0", UDP_TARGET_PORT="9")
+    port = sidecar.listening_port()
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\n")  # half a request when the signal lands
+        time.sleep(0.1)
+        sidecar.signal(signal.SIGTERM)
+        time.sleep(0.1)
+        sock.sendall(b"Host: t\r\n\r\n")
+        status, headers, _ = ResponseReader(sock).read_response()
+        assert status == 503 and headers.get("connection") == "close", (status, headers)
+    assert sidecar.proc.wait(3) == 0
+    wait_until(lambda: any(e.get("event") == "stopped" for e in sidecar.events()), 1.0, "stopped line")
+
+
+def test_sighup_and_bare_lf_requests(start_sidecar: StartApp) -> None:
+    sidecar = start_sidecar("sidecar-hup", HEALTH_PORT="0", UDP_TARGET_PORT="9")
+    port = sidecar.listening_port()
+    status, _, _, closed = http_request(port, b"\r\nGET /healthz HTTP/1.1\nHost: t\n\n")
+    assert status == 503 and closed  # RFC 9112 §2.2: leading empty line, bare LF line ends
+    sidecar.signal(signal.SIGHUP)
+    assert sidecar.proc.wait(3) == 0
+    wait_until(lambda: any(e.get("event") == "stopped" for e in sidecar.events()), 1.0, "stopped line")
+
+
+def test_healthcheck_script_uses_the_configured_probe(start_udp: StartApp) -> None:
+    udp = start_udp("udp-for-custom-check", UDP_PORT="0")
+    env = {"HEALTH_MODE": "tcp", "HEALTH_PORT": str(closed_tcp_port()), "UDP_TARGET_PORT": str(udp.listening_port())}
+    # The service passes this custom probe, so a closed sidecar port is the sidecar's fault.
+    assert run_healthcheck(PROBE_SEND="hi {nonce}", PROBE_EXPECT_PREFIX="hi {nonce}", **env) == 1
+    # It fails this one, so the closed port is the truth.
+    assert run_healthcheck(PROBE_SEND="hi", PROBE_EXPECT_PREFIX="nope", **env) == 0
+
+
+def status_is(port: int, status: int) -> Callable[[], bool]:
+    return lambda: http_status(port) == status
+
+
+def health(port: int) -> tuple[int, dict[str, Any] | None]:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            status, _, body = ResponseReader(sock).read_response()
+            return status, json.loads(body)
+    except (OSError, AssertionError, ValueError):
+        return 0, None

@@ -154,7 +154,20 @@ def test_malformed_requests_are_rejected_and_closed(port: int, raw: bytes, expec
 
 
 @pytest.mark.parametrize(
-    "query", ["ms=0", "ms=-5", "ms=2001", "ms=abc", "ms=1.5", "ms=", "ms=1&ms=2", "ms=99999999999999999999"]
+    "query",
+    [
+        "ms=0",
+        "ms=-5",
+        "ms=2001",
+        "ms=abc",
+        "ms=1.5",
+        "ms=",
+        "ms=1&ms=2",
+        "ms=99999999999999999999",
+        "ms=%D9%A3",  # ARABIC-INDIC DIGIT THREE: a digit to str.isdigit, not to us
+        "ms=+5",
+        "ms=1" + "&x=1" * 20,  # more query fields than any request needs
+    ],
 )
 def test_burn_rejects_out_of_range_values(port: int, query: str) -> None:
     status, body = get(port, f"/burn?{query}")
@@ -262,3 +275,85 @@ def _cpu_ticks(pid: int) -> int:
     """User + system CPU time of a process, in clock ticks (/proc/PID/stat fields 14, 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
+
+
+def test_burn_with_thousands_of_digits_is_a_logged_400(web: AppProcess, port: int) -> None:
+    # Past CPython's 4,300-digit int() limit: this used to raise inside the handler (no answer,
+    # a traceback, no access-log line).
+    digits = "1" * 4301
+    status, body = get(port, f"/burn?ms={digits}")
+    assert status == 400 and "1..2000" in json.loads(body)["error"], (status, body)
+    line = web.wait_event(lambda e: str(e.get("path")).startswith("/burn?ms=1111"), 2.0, "access log line")
+    assert line["status"] == 400 and len(line["path"]) == len("/burn?ms=") + 4301, line
+    assert "Traceback" not in web.stderr
+
+
+def test_burn_then_half_close_is_still_answered(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
+        sock.sendall(b"GET /burn?ms=50 HTTP/1.1\r\nHost: t\r\n\r\n")
+        sock.shutdown(socket.SHUT_WR)  # "that was my last request": the answer must still come
+        reader = ResponseReader(sock)
+        status, headers, body = reader.read_response()
+        assert status == 200 and json.loads(body)["burned_ms"] == 50, (status, body)
+        assert headers.get("connection") == "close" and reader.at_eof(1.0)
+
+
+@pytest.mark.parametrize(
+    "value", [b"close", b"\tclose", b"close\t", b"keep-alive,\tclose", b"Keep-Alive , CLOSE"], ids=repr
+)
+def test_connection_close_is_honoured_with_any_whitespace(port: int, value: bytes) -> None:
+    raw = b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection:" + value + b"\r\n\r\n"
+    status, headers, _, closed = http_request(port, raw)
+    assert status == 200 and headers.get("connection") == "close" and closed, (value, headers)
+
+
+def test_utf8_user_agent_is_logged_intact(web: AppProcess, port: int) -> None:
+    marker = uuid.uuid4().hex
+    agent = "Mozilla/5.0 (日本語; Ünïcödé) " + marker
+    raw = f"GET /healthz HTTP/1.1\r\nHost: t\r\nUser-Agent: {agent}\r\nConnection: close\r\n\r\n".encode()
+    assert http_request(port, raw)[0] == 200
+    line = web.wait_event(lambda e: marker in str(e.get("user_agent")), 2.0, "access log line")
+    assert line["user_agent"] == agent, line
+    # Bytes that are not UTF-8 stay visible, escaped, instead of failing the request.
+    raw = b"GET /healthz HTTP/1.1\r\nHost: t\r\nUser-Agent: bad\xff" + marker.encode() + b"\r\n\r\n"
+    assert http_request(port, raw, close_wait=0)[0] == 200
+    line = web.wait_event(lambda e: str(e.get("user_agent")).startswith("bad"), 2.0, "access log line")
+    assert line["user_agent"] == "bad\\xff" + marker, line
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"\n\r\n\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"GET /healthz HTTP/1.1\nHost: t\n\n",
+        b"GET /healthz HTTP/1.1\r\nHost: t\n\r\n",
+    ],
+    ids=["leading-crlf", "leading-mixed", "bare-lf", "mixed-lf"],
+)
+def test_rfc9112_robustness_empty_lines_and_bare_lf(port: int, raw: bytes) -> None:
+    # RFC 9112 §2.2: ignore empty lines before the request line; a bare LF may end a line.
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
+        sock.sendall(raw + b"GET /nope HTTP/1.1\nHost: t\n\n")  # and the next request frames right
+        reader = ResponseReader(sock)
+        assert reader.read_response()[0] == 200
+        assert reader.read_response()[0] == 404
+
+
+def test_bare_cr_is_refused(port: int) -> None:
+    status, _, _, closed = http_request(port, b"GET /healthz HTTP/1.1\rHost: t\r\n\r\n")
+    assert status == 400 and closed
+
+
+def test_requests_after_a_close_are_read_not_reset(port: int) -> None:
+    # The client pipelines past its own "Connection: close": those bytes are read and dropped
+    # (staged close), so the first answer arrives whole instead of being destroyed by a reset.
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" + REQUEST_HEALTHZ * 200)
+        reader = ResponseReader(sock)
+        status, headers, body = reader.read_response()
+        assert status == 200 and headers.get("connection") == "close" and b"task_id" in body
+        assert reader.at_eof(1.0) and reader.buf == b"", "answered past Connection: close"
+
+
+REQUEST_HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
