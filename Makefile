@@ -4,7 +4,7 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config.py stackfile.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e
+SOURCES := __main__.py stack_config stackfile.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e
 # Only cfn-lint's data is read (scripts/extract_aws_schemas.py): installed without its dependencies.
 CFN_LINT := cfn-lint==1.58.0
 
@@ -29,7 +29,7 @@ lint: setup  ## ruff, mypy, hadolint
 	$(VENV)/bin/ruff check $(SOURCES)
 	$(VENV)/bin/ruff format --check $(SOURCES)
 	$(VENV)/bin/mypy
-	$(VENV)/bin/hadolint app/*/Dockerfile
+	$(VENV)/bin/hadolint app/*/Dockerfile components/fargatelb/sidecar/Dockerfile
 
 # The preview exits 0 (proven), 1 (a path broken) or 2 (config invalid), but make exits 2 whenever a
 # recipe fails: `./preview $(STACK)` is the documented command that keeps the three apart.

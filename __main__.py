@@ -1,7 +1,8 @@
 """The fargate-lb program: one PrivateNetwork, one ServiceCluster, and the services the stack asks for.
 
 Consumes the fargatelb package exactly as any other program would. Images are built from app/<name>
-and pushed to ECR by `pulumi up`, unless the stack names an image URI.
+(and the UDP health-check sidecar by the component, from the package) and pushed to ECR by `pulumi up`,
+unless the stack names an image URI.
 
     fargate-lb:web        one web service with its own ALB (the shorthand), or
     fargate-lb:services   web services on one shared ApplicationLoadBalancer (fargate-lb:alb), routed by
@@ -99,12 +100,19 @@ if config.services:
         )
 
 if config.udp is not None:
-    udp_args = with_app_image(config.udp, "udp", config.images.platform)
-    udp_args = with_app_image(
-        udp_args, "healthcheck", config.images.platform, image="health_check_image", container="sidecar"
-    )
-    with relabelled("udp"):
-        udp = UdpNlbService("udp", UdpNlbServiceArgs(**common, **udp_args, internet_egress=nat))
+    udp_args = config.udp
+    if "image" not in udp_args:
+        # app/udp tells its task id only to sources it trusts: the sidecar (localhost) and the VPC.
+        trusted = network.vpc_cidr.apply(lambda cidr: f"127.0.0.0/8,{cidr}")
+        environment = {"TRUSTED_CIDRS": trusted, **(udp_args.get("environment") or {})}
+        udp_args = {**with_app_image(udp_args, "udp", config.images.platform), "environment": environment}
+    with relabelled("udp"):  # the sidecar is built by the component from the package unless an image is named
+        udp = UdpNlbService(
+            "udp",
+            UdpNlbServiceArgs(
+                **common, **udp_args, internet_egress=nat, image_repository_force_delete=pulumi.get_stack() != "prod"
+            ),
+        )
     pulumi.export("udpEndpoint", pulumi.Output.concat(udp.load_balancer_dns_name, ":", udp.udp_port.apply(str)))
     deployments["udp"] = deployment(udp)
 

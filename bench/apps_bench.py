@@ -215,7 +215,7 @@ def udp_app(tools: Tools, env: dict[str, str] | None = None) -> Proc:
 
 def sidecar_app(udp_port: int, env: dict[str, str] | None = None) -> Proc:
     return Proc(
-        [sys.executable, str(APP / "healthcheck" / "sidecar.py")],
+        [sys.executable, str(REPO / "components" / "fargatelb" / "sidecar" / "sidecar.py")],
         {"HEALTH_PORT": "0", "UDP_TARGET_PORT": str(udp_port), **(env or {})},
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import secrets
 import select
 import socket
 import ssl
@@ -113,8 +114,15 @@ def http(
         sock.close()
 
 
+def ping() -> tuple[bytes, bytes]:
+    """app/udp's probe: `PING <token>` padded so a trusted source's answer has room for the task id
+    (the service never answers with more than it received), and the token the answer must echo."""
+    token = secrets.token_hex(8).encode()
+    return (b"PING " + token).ljust(160), token
+
+
 def udp(
-    ns: str, source: str | None, address: str, port: int, payload: bytes = b"PING", timeout: float = 1.0
+    ns: str, source: str | None, address: str, port: int, payload: bytes | None = None, timeout: float = 1.0
 ) -> Outcome:
     """One datagram from a fresh socket (a new flow); the reply, if any."""
     sock = _socket(ns, socket.SOCK_DGRAM, source)
@@ -124,8 +132,12 @@ def udp(
         sock.close()
 
 
-def udp_on(sock: socket.socket, address: str, port: int, payload: bytes = b"PING", timeout: float = 1.0) -> Outcome:
-    """One datagram on an existing socket (the same flow each time)."""
+def udp_on(sock: socket.socket, address: str, port: int, payload: bytes | None = None, timeout: float = 1.0) -> Outcome:
+    """One datagram on an existing socket (the same flow each time). The default payload is app/udp's
+    PING; its answer `PONG <token> <task-id>` names the task that served it (a trusted source only)."""
+    token = None
+    if payload is None:
+        payload, token = ping()
     sock.settimeout(timeout)
     try:
         sock.connect((address, port))
@@ -133,9 +145,9 @@ def udp_on(sock: socket.socket, address: str, port: int, payload: bytes = b"PING
         reply = sock.recv(2048)
     except OSError as exc:
         return _error(exc, timeout)
-    words = reply.split(b" ", 1)
-    if words[0] == b"PONG":
-        served = words[1].decode(errors="replace").strip() if len(words) > 1 else None
+    words = reply.split(b" ")
+    if words[0] == b"PONG" and (token is None or (len(words) > 1 and words[1] == token)):
+        served = words[2].decode(errors="replace").strip() if token is not None and len(words) > 2 else None
         return Outcome(True, f"PONG from {served}" if served else "PONG", served_by=served)
     return Outcome(True, f"reply {reply[:40]!r}")
 
@@ -189,7 +201,7 @@ def udp_many(
             sock.setblocking(False)
             sock.connect(target)
             try:
-                sock.send(b"PING")
+                sock.send(ping()[0])
             except OSError as exc:
                 out[target] = _error(exc, timeout)
                 sock.close()

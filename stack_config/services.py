@@ -65,7 +65,7 @@ def service_kwargs(
     try:
         args = from_mapping(cls, {**raw}, owner=cls.__name__, excluded=(*WIRED_BY_PROGRAM, *excluded), build=False)
         fields = {f.name for f in dataclasses.fields(cls)}
-        placeholders = {k: v for k, v in {**_PLACEHOLDERS, "health_check_image": "built"}.items() if k in fields}
+        placeholders = {k: v for k, v in _PLACEHOLDERS.items() if k in fields}
         resolve(section.rsplit(".", 1)[-1], cls(**{**placeholders, **wired, **args}))
     except InvalidArgument as err:
         raise relabel(section, err) from None

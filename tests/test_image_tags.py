@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from image_tags import (
-    APP_DIR,
+from fargatelb.image_tags import (
     DockerIgnore,
     app_tags,
     build_inputs_digest,
@@ -25,9 +24,12 @@ from image_tags import (
     main,
     read_ignore_file,
 )
+from image_tags import APP_DIR  # this program's apps
 
 ROOT = APP_DIR.parent
 APPS = sorted(p.parent.name for p in APP_DIR.glob("*/Dockerfile"))
+SIDECAR = ROOT / "components" / "fargatelb" / "sidecar"  # the package's own context, built by UdpNlbService
+CONTEXTS = {**{app: APP_DIR / app for app in APPS}, "sidecar": SIDECAR}
 PLATFORM = "linux/amd64"
 
 # (pattern, path, excluded) from moby/patternmatcher patternmatcher_test.go (TestMatches and the
@@ -121,12 +123,12 @@ def test_the_dockerfile_ignore_file_wins_over_the_context_one(tmp_path: Path) ->
     assert ignore_patterns(tmp_path, tmp_path / "Dockerfile") == ["b"]
 
 
-@pytest.mark.parametrize("app", APPS)
+@pytest.mark.parametrize("app", CONTEXTS)
 def test_each_app_context_sends_exactly_what_its_dockerfile_copies(app: str) -> None:
-    context = APP_DIR / app
+    context = CONTEXTS[app]
     sent = [e.path for e in context_entries(context, DockerIgnore(ignore_patterns(context, context / "Dockerfile")))]
-    expected = {"web": ["healthcheck.py", "server.py"], "healthcheck": ["healthcheck.py", "sidecar.py"]}
-    assert sent == expected.get(app, ["Makefile", "udp_service.c"])
+    expected = {"web": ["healthcheck.py", "server.py"], "sidecar": ["healthcheck.py", "sidecar.py"]}
+    assert sent == expected.get(app, ["Makefile", "udp_service.c"])  # not the package's __init__.py or README
 
 
 # --- tags across checkouts and changes ------------------------------------------------------------
@@ -241,6 +243,9 @@ def test_two_clones_of_a_commit_have_the_same_tags_whatever_their_line_ending_se
     assert app_tags(APPS, PLATFORM, crlf / "app") == tags
     if not git("status", "--porcelain", "--", "app", cwd=ROOT).strip():
         assert app_tags(APPS, PLATFORM) == tags  # and this working tree, when app/ is as committed
+    sidecar = SIDECAR.relative_to(ROOT)
+    assert git("check-attr", "eol", "--", f"{sidecar}/sidecar.py", cwd=crlf).strip().endswith("eol: lf")
+    assert content_tag(crlf / sidecar, platform=PLATFORM) == content_tag(plain / sidecar, platform=PLATFORM)
 
 
 def test_hashing_every_app_is_cheap() -> None:
@@ -251,7 +256,8 @@ def test_hashing_every_app_is_cheap() -> None:
 
 
 def test_the_command_prints_each_app_and_its_tag(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--platform", PLATFORM]) == 0
+    assert main(["--platform", PLATFORM, "--app-dir", str(APP_DIR)]) == 0
     out = capsys.readouterr()
-    assert dict(line.split("\t") for line in out.out.splitlines()) == app_tags(APPS, PLATFORM)
+    printed = dict(line.split("\t") for line in out.out.splitlines())
+    assert printed == {**app_tags(APPS, PLATFORM), "sidecar": content_tag(SIDECAR, platform=PLATFORM)}
     assert "hashed 3 build contexts in" in out.err

@@ -1,5 +1,6 @@
 """The program's images under mocks: content tags, relative contexts, immutable repositories, and
-no build when ECR already has the tag (a second `pulumi up`, a rollback to an earlier commit).
+no build when ECR already has the tag (a second `pulumi up`, a rollback to an earlier commit). The
+program builds app/web and app/udp; UdpNlbService builds the health-check sidecar the package ships.
 
 `RecordingMocks.ecr_images` plays ECR: which repositories exist and which tags they hold.
 """
@@ -10,17 +11,24 @@ from typing import Any
 
 import pytest
 
+from fargatelb.build import repository_name
 from fargatelb.mocks import Recording, RecordingMocks
 from image_tags import APP_DIR, content_tag
-from images import repository_name
 from offline import stack_config, synthesize_stack
 
 IMAGE = "docker-build:index:Image"
 REPOSITORY = "aws:ecr/repository:Repository"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ECR = "123456789012.dkr.ecr.{region}.amazonaws.com"
-APPS = ("web", "udp", "healthcheck")
-CONTAINER_APP = {"app": "web", "udp": "udp", "healthcheck": "healthcheck"}
+SIDECAR = APP_DIR.parent / "components" / "fargatelb" / "sidecar"
+# image → (its resources' and ECR repository's name, build context relative to the project)
+BUILT = {
+    "web": ("web", "app/web"),
+    "udp": ("udp", "app/udp"),
+    "sidecar": ("udp-healthcheck", "components/fargatelb/sidecar"),  # made by UdpNlbService "udp"
+}
+APPS = tuple(BUILT)
+CONTAINER_APP = {"app": "web", "udp": "udp", "healthcheck": "sidecar"}
 PUSHED = "sha256:" + "ab" * 32
 
 
@@ -40,7 +48,11 @@ def container_images(rec: Recording) -> dict[str, str]:
 
 
 def tag(app: str, platform: str = "linux/amd64") -> str:
-    return content_tag(APP_DIR / app, platform=platform)
+    return content_tag(APP_DIR.parent / BUILT[app][1], platform=platform)
+
+
+def repo(app: str, stack: str = "dev") -> str:
+    return f"fargate-lb/{stack}/{BUILT[app][0]}"
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +64,10 @@ def test_each_app_gets_an_immutable_scanned_repository_named_for_project_stack_a
     first_deploy: Recording,
 ) -> None:
     repos = {r.name: r.inputs for r in first_deploy.of_type(REPOSITORY)}
-    assert set(repos) == {f"{app}-repo" for app in APPS}
+    assert set(repos) == {f"{BUILT[app][0]}-repo" for app in APPS}
     for app in APPS:
-        inputs = repos[f"{app}-repo"]
-        assert inputs["name"] == f"fargate-lb/dev/{app}"
+        inputs = repos[f"{BUILT[app][0]}-repo"]
+        assert inputs["name"] == repo(app)
         assert inputs["imageTagMutability"] == "IMMUTABLE"
         assert inputs["imageScanningConfiguration"] == {"scanOnPush": True}
         assert inputs["forceDelete"] is True
@@ -63,12 +75,14 @@ def test_each_app_gets_an_immutable_scanned_repository_named_for_project_stack_a
 
 def test_a_first_deploy_builds_each_app_once_under_its_content_tag(first_deploy: Recording) -> None:
     images = {r.name: r for r in first_deploy.of_type(IMAGE)}
-    assert set(images) == {f"{app}-image" for app in APPS}
+    assert set(images) == {f"{BUILT[app][0]}-image" for app in APPS}
     for app in APPS:
-        image = images[f"{app}-image"]
-        assert image.inputs["context"] == {"location": f"app/{app}"}
-        assert image.inputs["dockerfile"] == {"location": f"app/{app}/Dockerfile"}
-        assert image.inputs["tags"] == [f"{ECR.format(region='eu-west-1')}/fargate-lb/dev/{app}:{tag(app)}"]
+        name, context = BUILT[app]
+        image = images[f"{name}-image"]
+        # Relative to the project: the same input in every checkout, so no diff between a laptop and CI.
+        assert image.inputs["context"] == {"location": context}
+        assert image.inputs["dockerfile"] == {"location": f"{context}/Dockerfile"}
+        assert image.inputs["tags"] == [f"{ECR.format(region='eu-west-1')}/{repo(app)}:{tag(app)}"]
         assert image.inputs["platforms"] == ["linux/amd64"]
         assert image.inputs["push"] is True
         (registry,) = image.inputs["registries"]
@@ -81,31 +95,31 @@ def test_task_definitions_name_the_pushed_image_by_digest(first_deploy: Recordin
     digests = {r.name.removesuffix("-image"): r.outputs["digest"] for r in first_deploy.of_type(IMAGE)}
     for container, image in container_images(first_deploy).items():
         app = CONTAINER_APP[container]
-        assert image == f"{ECR.format(region='eu-west-1')}/fargate-lb/dev/{app}@{digests[app]}"
+        assert image == f"{ECR.format(region='eu-west-1')}/{repo(app)}@{digests[BUILT[app][0]]}"
 
 
 def test_an_unchanged_app_is_not_rebuilt_and_a_changed_one_is_built_under_its_new_tag(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """web as on the second `pulumi up` after its push, or a rollback to a commit pushed earlier;
-    udp changed since its last push; healthcheck never pushed (its repository doesn't exist)."""
+    udp changed since its last push; the sidecar never pushed (its repository doesn't exist)."""
     ecr = {
-        "fargate-lb/dev/web": {"ctx-" + "0" * 32: "sha256:" + "cd" * 32, tag("web"): PUSHED},
-        "fargate-lb/dev/udp": {"ctx-" + "1" * 32: PUSHED},
+        repo("web"): {"ctx-" + "0" * 32: "sha256:" + "cd" * 32, tag("web"): PUSHED},
+        repo("udp"): {"ctx-" + "1" * 32: PUSHED},
     }
     rec = synth(monkeypatch, ecr)
     built = {r.name: r for r in rec.of_type(IMAGE)}
-    assert set(built) == {"udp-image", "healthcheck-image"}
+    assert set(built) == {"udp-image", "udp-healthcheck-image"}
     assert built["udp-image"].inputs["tags"][0].endswith(":" + tag("udp"))
     images = container_images(rec)
-    assert images["app"] == f"{ECR.format(region='eu-west-1')}/fargate-lb/dev/web@{PUSHED}"
+    assert images["app"] == f"{ECR.format(region='eu-west-1')}/{repo('web')}@{PUSHED}"
     assert images["udp"].endswith("@" + built["udp-image"].outputs["digest"])
     asked = [(token, args.get("repositoryName")) for token, args in rec.calls if token == "aws:ecr/getImages:getImages"]
-    assert sorted(asked) == [("aws:ecr/getImages:getImages", f"fargate-lb/dev/{app}") for app in ("udp", "web")]
+    assert sorted(asked) == [("aws:ecr/getImages:getImages", repo(app)) for app in ("udp", "web")]
 
 
 def test_every_app_already_pushed_means_no_build_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
-    ecr = {f"fargate-lb/dev/{app}": {tag(app): PUSHED} for app in APPS}
+    ecr = {repo(app): {tag(app): PUSHED} for app in APPS}
     rec = synth(monkeypatch, ecr)
     assert not rec.of_type(IMAGE)
     assert all(image.endswith("@" + PUSHED) for image in container_images(rec).values())
@@ -118,6 +132,9 @@ def test_another_region_and_platform_get_their_own_repository_and_tags(monkeypat
     (web,) = [r for r in rec.of_type(IMAGE) if r.name == "web-image"]
     assert web.inputs["tags"] == [f"{ECR.format(region='us-east-1')}/fargate-lb/dev/web:{tag('web', 'linux/arm64')}"]
     assert web.inputs["platforms"] == ["linux/arm64"]
+    (sidecar,) = [r for r in rec.of_type(IMAGE) if r.name == "udp-healthcheck-image"]  # the component's own
+    assert sidecar.inputs["platforms"] == ["linux/arm64"]
+    assert sidecar.inputs["tags"][0].endswith(":" + tag("sidecar", "linux/arm64"))
 
 
 def test_prod_repositories_are_not_force_deleted(committed_stacks: dict[str, Recording]) -> None:

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from fargatelb import ContainerArgs, InvalidArgument, LoadBalancedFargateService, LoadBalancedFargateServiceArgs
+from fargatelb.build import dockerfile_user
 from fargatelb.fargate import resolve_container
 from fargatelb.mocks import Recording, Registration
-from images import dockerfile_user
 from offline import ROOT, stack_config, synthesize_stack
 from synth_helpers import on_network
 
@@ -127,7 +127,7 @@ def test_a_service_with_secrets_also_waits_for_the_secrets_grant() -> None:
 
 # --- containers run as the image's uid:gid, with nothing writable --------------------------------
 
-APP_OF_CONTAINER = {"app": "web", "udp": "udp", "healthcheck": "healthcheck"}
+CONTEXT_OF_CONTAINER = {"app": "app/web", "udp": "app/udp", "healthcheck": "components/fargatelb/sidecar"}
 
 
 def container_definitions(rec: Recording) -> list[dict[str, Any]]:
@@ -137,9 +137,9 @@ def container_definitions(rec: Recording) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_each_built_container_runs_as_its_dockerfile_uid_and_gid(recordings: dict[str, Recording], stack: str) -> None:
     users = {c["name"]: c["user"] for c in container_definitions(recordings[stack])}
-    assert set(users) == set(APP_OF_CONTAINER)
+    assert set(users) == set(CONTEXT_OF_CONTAINER)
     for container, user in users.items():
-        assert user == dockerfile_user(ROOT / "app" / APP_OF_CONTAINER[container] / "Dockerfile"), container
+        assert user == dockerfile_user(ROOT / CONTEXT_OF_CONTAINER[container] / "Dockerfile"), container
     assert users == {"app": "10001:10001", "udp": "65532:65532", "healthcheck": "10001:10001"}
 
 

@@ -63,10 +63,10 @@ def test_no_security_group_rule_is_open_to_the_world_on_443(recordings: dict[str
 
 def test_dev_builds_each_app_image_into_its_own_ecr_repository(dev: Recording) -> None:
     images = {r.name: r.inputs for r in dev.of_type("docker-build:index:Image")}
-    assert set(images) == {"web-image", "udp-image", "healthcheck-image"}
+    contexts = {"web-image": "app/web", "udp-image": "app/udp", "udp-healthcheck-image": "components/fargatelb/sidecar"}
+    assert set(images) == set(contexts)  # the sidecar by UdpNlbService, from the package's own source
     for name, image in images.items():
-        app = name.removesuffix("-image")
-        assert image["context"]["location"] == f"app/{app}"  # relative: the same in every checkout
+        assert image["context"]["location"] == contexts[name]  # relative: the same in every checkout
         assert image["platforms"] == ["linux/amd64"]
     assert len(dev.of_type("aws:ecr/repository:Repository")) == 3
 
@@ -115,7 +115,7 @@ def test_built_apps_get_their_healthcheck_json_as_the_ecs_container_health_check
     expected = {
         "app": json.loads((root / "app/web/healthcheck.json").read_text())["command"],
         "udp": json.loads((root / "app/udp/healthcheck.json").read_text())["command"],
-        "healthcheck": json.loads((root / "app/healthcheck/healthcheck.json").read_text())["command"],
+        "healthcheck": json.loads((root / "components/fargatelb/sidecar/healthcheck.json").read_text())["command"],
     }
     containers = {
         c["name"]: c

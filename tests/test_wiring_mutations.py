@@ -72,6 +72,7 @@ def test_good_udp_health_check_path_goes_to_the_sidecar_over_tcp(good: Graph) ->
     (path,) = [p for p in check(good).paths if p.service == "udp-service" and p.kind == "health-check"]
     assert path.text == (
         "udp-tg health check HTTP:8080 /healthz → container 'healthcheck' maps 8080/tcp → "
+        "sidecar 'healthcheck' answers HTTP on 8080 for a probe of udp/1234 at 127.0.0.1 → "
         "udp-task-sg ingress tcp/8080 from udp-nlb-sg ✓ (udp-nlb-sg egress tcp/8080 to udp-task-sg ✓)"
     )
 
@@ -217,6 +218,59 @@ def test_udp_health_check_protocol_breaks_the_health_check_protocol_hop(good: Gr
     assert finding.fix is not None and finding.fix.config_key == "fargate-lb:udp.healthCheck.protocol"
 
 
+def _sidecar_env(graph: Graph, **env: str) -> Graph:
+    """The graph with the UDP task's sidecar environment changed (the sidecar's contract)."""
+    udp = roles(graph, "udp")
+
+    def edit(containers: list[dict]) -> None:
+        (sidecar,) = [c for c in containers if c["name"] == "healthcheck"]
+        values = {e["name"]: e["value"] for e in sidecar["environment"]} | env
+        sidecar["environment"] = [{"name": k, "value": v} for k, v in values.items()]
+
+    return containers_changed(graph, udp.task_definition, edit)
+
+
+def test_tcp_check_of_an_http_mode_sidecar_is_a_lie_the_check_refuses(good: Graph) -> None:
+    # The NLB checks TCP; the sidecar still runs http mode: its port stays open while it answers 503.
+    health = {**roles(good, "udp").target_group.props["healthCheck"], "protocol": "TCP"}
+    del health["path"], health["matcher"]  # what AWS refuses on a TCP check
+    graph = changed(good, roles(good, "udp").target_group, "healthCheck", health)
+    finding = breaks(graph, "sidecar-contract")
+    assert "checks over TCP but sidecar 'healthcheck' runs HEALTH_MODE=http" in finding.message
+    assert "port stays open while it answers 503" in finding.message
+    assert finding.fix is not None and finding.fix.config_key == "fargate-lb:udp.healthCheck.protocol"
+    # ...and the same TCP check of a tcp-mode sidecar tells the truth.
+    passes(_sidecar_env(graph, HEALTH_MODE="tcp"))
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"HEALTH_PORT": "9000"}, "listens on HEALTH_PORT 9000, but target group udp-tg health-checks port 8080"),
+        ({"UDP_TARGET_PORT": "5353"}, "probes udp/5353, which no container of the task maps (udp/1234)"),
+        ({"UDP_TARGET_HOST": "10.0.0.9"}, "probes UDP_TARGET_HOST=10.0.0.9, not its own task"),
+        ({"HEALTH_MODE": "tcp"}, "checks over HTTP but sidecar 'healthcheck' runs HEALTH_MODE=tcp"),
+    ],
+    ids=["listens-elsewhere", "probes-unmapped-port", "probes-another-host", "http-check-of-tcp-mode"],
+)
+def test_a_sidecar_whose_contract_disagrees_with_its_task_breaks_the_health_check(
+    good: Graph, env: dict[str, str], says: str
+) -> None:
+    finding = breaks(_sidecar_env(good, **env), "sidecar-contract")
+    assert says in finding.message
+
+
+def test_a_sidecar_probing_a_udp_port_the_nlb_never_sends_to_is_refused(good: Graph) -> None:
+    udp = roles(good, "udp")
+
+    def second_port(containers: list[dict]) -> None:  # the UDP server also serves 5353
+        containers[0]["portMappings"].append({"containerPort": 5353, "hostPort": 5353, "protocol": "udp"})
+
+    graph = _sidecar_env(containers_changed(good, udp.task_definition, second_port), UDP_TARGET_PORT="5353")
+    finding = breaks(graph, "sidecar-contract")
+    assert "probes udp/5353, but the NLB sends traffic to udp/1234" in finding.message
+
+
 # ---------------------------------------------------------------------------------------------
 # Image pull and logs
 
@@ -253,7 +307,7 @@ def test_removed_s3_egress_rule_breaks_the_task_sg_egress_s3_hop(good: Graph) ->
         "S3 egress rule",
     )
     finding = breaks(without(good, rule), "task-sg-egress-s3")
-    assert finding.fix is not None and finding.fix.argument == "s3_prefix_list_id"
+    assert finding.fix is not None and finding.fix.argument == "network"
     assert finding.fix.config_key is None, "the program wires it from the network, no stack file sets it"
 
 

@@ -326,7 +326,11 @@ def _udp(b: Builder, net: Network) -> None:
     containers: list[dict[str, Any]] = [
         {"name": "udp", "image": f"{ECR}/udp:1.0", "mappings": [(UDP_PORT, "udp")]},
         {"name": "healthcheck", "image": f"{ECR}/healthcheck:1.0", "mappings": [(HEALTH_PORT, "tcp")],
-         "dependsOn": [{"containerName": "udp", "condition": "START"}]},
+         "dependsOn": [{"containerName": "udp", "condition": "START"}],
+         # The sidecar's contract (fargatelb/sidecar/README.md), as UdpNlbService sets it.
+         "environment": [{"name": "HEALTH_PORT", "value": str(HEALTH_PORT)}, {"name": "HEALTH_MODE", "value": "http"},
+                         {"name": "UDP_TARGET_HOST", "value": "127.0.0.1"},
+                         {"name": "UDP_TARGET_PORT", "value": str(UDP_PORT)}]},
     ]  # fmt: skip
     _fargate_half(b, udp, net, nlb_sg, tg, containers, ("udp", UDP_PORT), [("udp", UDP_PORT), ("tcp", HEALTH_PORT)])
 

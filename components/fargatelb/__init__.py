@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .fargate import ContainerArgs, HealthCheckArgs, ScalingArgs, ScheduleArgs
     from .network import NatStrategy, PrivateNetwork, PrivateNetworkArgs
     from .refs import ClusterRef, LoadBalancerRef, NetworkRef
-    from .udp import UdpNlbService, UdpNlbServiceArgs
+    from .udp import UdpHealthCheckArgs, UdpNlbService, UdpNlbServiceArgs, UdpProbeArgs
     from .web import DomainArgs, LoadBalancedFargateService, LoadBalancedFargateServiceArgs, RoutingArgs
 
 PACKAGE_NAME = "fargatelb"
@@ -55,6 +55,8 @@ _EXPORTS = {
     "PrivateNetworkArgs": ".network",
     "UdpNlbService": ".udp",
     "UdpNlbServiceArgs": ".udp",
+    "UdpHealthCheckArgs": ".udp",
+    "UdpProbeArgs": ".udp",
     "DomainArgs": ".web",
     "LoadBalancedFargateService": ".web",
     "LoadBalancedFargateServiceArgs": ".web",
@@ -100,6 +102,8 @@ __all__ = [
     "ServiceCallArgs",
     "ServiceCluster",
     "ServiceClusterArgs",
+    "UdpHealthCheckArgs",
     "UdpNlbService",
     "UdpNlbServiceArgs",
+    "UdpProbeArgs",
 ]

@@ -47,7 +47,7 @@ class ContainerSpec:
     name: str
     image: pulumi.Input[str]
     port_mappings: list[tuple[int, str]]
-    environment: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     user: str = DEFAULT_USER
     depends_on: list[str] = field(default_factory=list)
@@ -148,7 +148,7 @@ def build_fargate_service(
     task_role = iam.Role(f"{name}-task", assume_role_policy=_ECS_TASKS_TRUST, tags=tags("task"), opts=child)
 
     def definitions(values: list[Any]) -> str:
-        group, *images = values
+        group, images, environments = values
         return json.dumps(
             [
                 container_definition(
@@ -158,13 +158,13 @@ def build_fargate_service(
                     log_group=group,
                     region=region,
                     stream_prefix=name,
-                    environment=c.environment,
+                    environment=environment,
                     secrets=c.secrets,
                     user=c.user,
                     depends_on=c.depends_on,
                     health_command=c.health_command,
                 )
-                for c, image in zip(spec.containers, images, strict=True)
+                for c, image, environment in zip(spec.containers, images, environments, strict=True)
             ]
         )
 
@@ -177,7 +177,10 @@ def build_fargate_service(
         memory=str(spec.task.memory),
         execution_role_arn=execution_role.arn,
         task_role_arn=task_role.arn,
-        container_definitions=pulumi.Output.all(log_group.name, *[c.image for c in spec.containers]).apply(definitions),
+        # Images and environment values may be Outputs (a built image, another resource's address).
+        container_definitions=pulumi.Output.all(
+            log_group.name, [c.image for c in spec.containers], [c.environment for c in spec.containers]
+        ).apply(definitions),
         runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": spec.task.cpu_architecture},
         tags=tags("task"),
         opts=child,

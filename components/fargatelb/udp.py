@@ -1,13 +1,16 @@
 """UdpNlbService: UDP through an NLB to Fargate, with a health check that tells the truth.
 
-An NLB health-checks only over TCP, HTTP or HTTPS, so each task runs two essential containers: the
-UDP service and a sidecar that answers the health check on a TCP port only while a real datagram
-round trip to the UDP service succeeds. Creates the NLB with its security group (settable only at
-creation), the UDP target group whose health check goes to the sidecar's port, the UDP listener, and
-through `_service` the task, task security group, ECS service and CPU target tracking. The UDP port
-and the health-check port are each stated once.
+An NLB health-checks only over TCP, HTTP or HTTPS, so by default each task runs two essential
+containers: the UDP service and a sidecar (shipped in `fargatelb/sidecar`, built by the component
+unless an image is given) that answers the health check on a TCP port only while a real datagram
+round trip to the UDP service succeeds, by a probe each service configures (`probe`). A server that
+opens its own TCP health port runs alone (`health_check.mode: service`). Creates the NLB with its
+security group (settable only at creation), the UDP target group whose health check goes to that
+port, the UDP listener, and through `_service` the task, task security group, ECS service and CPU
+target tracking. The UDP port and the health-check port are each stated once.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -15,7 +18,7 @@ import pulumi
 from pulumi_aws import ec2, lb
 
 from ._alb import check_cidrs, client_ingress
-from ._args import InvalidArgument, check_port, coerce_args, default
+from ._args import InvalidArgument, check_choice, check_port, coerce_args, default
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .fargate import (
     Container,
@@ -26,6 +29,7 @@ from .fargate import (
     TaskSettings,
     check_component_name,
     check_image,
+    check_reserved_environment,
     resolve_container,
     resolve_health_check,
     resolve_task,
@@ -35,6 +39,61 @@ from .refs import ClusterRef, NetworkRef, coerce_ref
 OWNER = "UdpNlbServiceArgs"
 UDP_CONTAINER = "udp"
 SIDECAR_CONTAINER = "healthcheck"
+HEALTH_MODES = ("sidecar", "service")
+RESERVED_ENVIRONMENT = ("UDP_PORT", "HEALTH_PORT")
+"""Set on the UDP container by the component (`HEALTH_PORT` in service mode only)."""
+
+
+@dataclass
+class UdpProbeArgs:
+    """What the health-check sidecar sends the UDP service, and what counts as a healthy answer.
+
+    Every template may contain `{nonce}`: 8 fresh random bytes per probe (16 hex characters in text
+    and in the regex, the raw bytes in hex), so an answer to an earlier probe never passes for this
+    one's. Default: `PING {nonce}` padded to 160 bytes, expecting an answer that starts `PONG {nonce}`
+    (the protocol of this repository's `app/udp`). Every expectation given must hold; a custom datagram
+    with none accepts any answer of at least one byte. Checked with the sidecar's own parser before any
+    resource exists. E.g. a DNS server: `send_hex="1234 0100 0001 0000 0000 0000 00 0001 0001"`,
+    `expect_prefix_hex="1234"`, `expect_min_length=12`.
+    """
+
+    send: Optional[str] = None
+    """The datagram as text (sent as UTF-8), at most 1400 characters. Default `PING {nonce}`."""
+    send_hex: Optional[str] = None
+    """The datagram as hex digits (spaces allowed), instead of `send`."""
+    pad_to: Optional[int] = None
+    """Pad the datagram to this many bytes (spaces for text, zero bytes for hex), 0–1400. Default 160
+    with the default datagram (app/udp never answers with more than it received), else 0."""
+    expect_prefix: Optional[str] = None
+    """The answer starts with this text. Default `PONG {nonce}` with the default datagram."""
+    expect_prefix_hex: Optional[str] = None
+    """The answer starts with these bytes (hex digits), instead of `expect_prefix`."""
+    expect_regex: Optional[str] = None
+    """A Python regular expression found in the answer's bytes (`re.search`), at most 1000 characters."""
+    expect_min_length: Optional[int] = None
+    """The answer has at least this many bytes, 1–65536. Default 1."""
+
+
+PROBE_ENVIRONMENT = {
+    "send": "PROBE_SEND",
+    "send_hex": "PROBE_SEND_HEX",
+    "pad_to": "PROBE_PAD_TO",
+    "expect_prefix": "PROBE_EXPECT_PREFIX",
+    "expect_prefix_hex": "PROBE_EXPECT_PREFIX_HEX",
+    "expect_regex": "PROBE_EXPECT_REGEX",
+    "expect_min_length": "PROBE_EXPECT_MIN_LENGTH",
+}
+"""Each probe field and the sidecar's environment variable for it (its README's contract)."""
+
+
+@dataclass
+class UdpHealthCheckArgs(HealthCheckArgs):
+    """The NLB's health check: of the sidecar (default), or of the UDP server's own TCP port."""
+
+    mode: Optional[str] = None
+    """`sidecar`: the component runs the health-check sidecar, which serves `port` only while the UDP
+    service answers `probe`. `service`: no sidecar; the UDP container itself serves `port` over TCP
+    (told in `HEALTH_PORT`) and the NLB checks it there. Default `sidecar`."""
 
 
 @dataclass
@@ -44,14 +103,20 @@ class UdpNlbServiceArgs:
     `vpc_cidr` is the default allowed clients of an internal NLB."""
     image: pulumi.Input[str]
     """The UDP service's image URI."""
-    health_check_image: pulumi.Input[str]
-    """The health-check sidecar's image URI (app/healthcheck)."""
+    health_check_image: Optional[pulumi.Input[str]] = None
+    """The health-check sidecar's image URI. Default: the component builds the sidecar this package
+    ships (`fargatelb/sidecar`) into an ECR repository `<project>/<stack>/<name>-healthcheck` during
+    `pulumi up` (Docker needed there), for `cpu_architecture`."""
+    probe: Optional[UdpProbeArgs] = None
+    """The sidecar's probe: the datagram it sends and the answer it counts as healthy. Default `PING
+    {nonce}` answered by `PONG {nonce}…`. Set it for any server that doesn't speak that protocol."""
     cluster: Optional[ClusterRef] = None
     """The ECS cluster to run in (ServiceCluster's `ref`). Default: a new cluster with Container Insights."""
     udp_port: Optional[int] = None
     """The UDP port: listener, target group, port mapping and security groups. Default 1234."""
-    health_check: Optional[HealthCheckArgs] = None
-    """The NLB's health check of the sidecar. Default HTTP `/healthz` on port 8080; `TCP` also works."""
+    health_check: Optional[UdpHealthCheckArgs] = None
+    """The NLB's health check. Default: HTTP `/healthz` on port 8080, served by the sidecar; `TCP`
+    also works; `mode: service` checks the UDP server's own TCP port instead."""
     internal: Optional[bool] = None
     """An internal NLB in the private subnets. Default true; false puts it in the public subnets."""
     allowed_cidrs: Optional[list[str]] = None
@@ -86,6 +151,10 @@ class UdpNlbServiceArgs:
     """Let tasks open HTTPS to the internet (through NAT). Default false."""
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
+    image_repository_force_delete: Optional[bool] = None
+    """Let `pulumi destroy` delete the built sidecar's ECR repository with its images. Default false:
+    destroy stops at a repository that still holds images (meant for production; set it for
+    throwaway stacks)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +166,8 @@ class UdpSettings:
     cross_zone: bool
     task: TaskSettings
     container: Container
-    sidecar: Container
+    sidecar: Container | None  # None: health_check.mode is "service"
+    probe_environment: dict[str, str]
 
 
 def _network(args: UdpNlbServiceArgs) -> NetworkRef:
@@ -113,14 +183,16 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
     health = resolve_health_check(
         OWNER, args.health_check, default_path="/healthz", default_port=8080, protocols=("HTTP", "TCP")
     )
+    requested_mode = getattr(args.health_check, "mode", None)  # plain HealthCheckArgs has none
+    mode = check_choice(OWNER, "health_check.mode", default(requested_mode, "sidecar"), HEALTH_MODES)
     if health.port == udp_port:
-        # Only the sidecar maps the health-check port over TCP; probing the UDP port itself over TCP
-        # reaches no listener, and every target stays unhealthy.
+        # The NLB checks over TCP or HTTP: a port that is also the UDP port would still need a TCP
+        # listener there, which neither the sidecar nor (as far as the NLB knows) the server has.
         raise InvalidArgument(
             OWNER,
             "health_check.port",
-            f"({health.port}) must differ from udp_port: the NLB checks over {health.protocol}, which only "
-            "the health-check sidecar serves, on its own TCP port",
+            f"({health.port}) must differ from udp_port: the NLB checks over {health.protocol}, served by "
+            + ("the health-check sidecar on its own TCP port" if mode == "sidecar" else "the server's own TCP port"),
         )
     internal = bool(default(args.internal, True))
     if args.allowed_cidrs is not None:
@@ -136,28 +208,67 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
     else:
         cidrs = None
     check_image(OWNER, "image", args.image)
-    check_image(OWNER, "health_check_image", args.health_check_image)
     container = resolve_container(OWNER, "container", args.container)
-    sidecar = resolve_container(OWNER, "sidecar", args.sidecar)
+    if mode == "service":
+        for field in ("health_check_image", "probe", "sidecar"):
+            if getattr(args, field) is not None:
+                raise InvalidArgument(
+                    OWNER, field, "isn't used when health_check.mode is 'service' (no sidecar runs); remove it"
+                )
+        sidecar, probe_env = None, {}
+    else:
+        if args.health_check_image is not None:
+            check_image(OWNER, "health_check_image", args.health_check_image)
+        sidecar = resolve_container(OWNER, "sidecar", args.sidecar)
+        probe_env = resolve_probe(args.probe)
     for field, settings in (("container", container), ("sidecar", sidecar)):
-        if settings.ports:
-            # The UDP container maps udp_port and the sidecar the health-check port; nothing else is reached.
+        if settings is not None and settings.ports:
+            # The UDP container maps udp_port (and in service mode the health port), the sidecar the
+            # health-check port; nothing else is reached.
             raise InvalidArgument(
                 OWNER,
                 f"{field}.ports",
                 "isn't used by UdpNlbService: the UDP container serves udp_port and the sidecar serves "
-                "health_check.port; remove it",
+                "health_check.port (the UDP container does, in service mode); remove it",
             )
+    task = resolve_task(OWNER, args)
+    check_reserved_environment(OWNER, task.environment, RESERVED_ENVIRONMENT, "udp_port and health_check.port")
     return UdpSettings(
         udp_port=udp_port,
         health=health,
         internal=internal,
         allowed_cidrs=cidrs,
         cross_zone=bool(default(args.cross_zone_load_balancing, True)),
-        task=resolve_task(OWNER, args),
+        task=task,
         container=container,
         sidecar=sidecar,
+        probe_environment=probe_env,
     )
+
+
+def resolve_probe(probe: UdpProbeArgs | None) -> dict[str, str]:
+    """The sidecar's PROBE_* environment, checked by the sidecar's own parser: a probe the container
+    would refuse at start (and so never turn healthy) is refused here, by its field."""
+    from .sidecar.sidecar import ConfigError, Probe
+
+    env: dict[str, str] = {}
+    for field, variable in PROBE_ENVIRONMENT.items():
+        value = getattr(probe, field, None) if probe is not None else None
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise InvalidArgument(OWNER, f"probe.{field}", f"must be a string or integer, got {value!r}")
+        env[variable] = str(value)
+    try:
+        Probe.from_env(env)
+    except ConfigError as err:
+        message = str(err)
+        named = [f for f, v in PROBE_ENVIRONMENT.items() if re.search(rf"\b{v}\b", message)]
+        for field, variable in PROBE_ENVIRONMENT.items():
+            message = re.sub(rf"\b{variable}\b", f"probe.{field}", message)
+        field = f"probe.{named[0]}" if named else "probe"
+        raise InvalidArgument(OWNER, field, message.removeprefix(f"{field} ")) from None
+    return env
 
 
 class UdpNlbService(pulumi.ComponentResource):
@@ -236,41 +347,26 @@ class UdpNlbService(pulumi.ComponentResource):
             opts=child,
         )
 
-        sidecar_env = {
-            "HEALTH_PORT": str(s.health.port),
-            "HEALTH_MODE": s.health.protocol.lower(),
-            # Containers of one awsvpc task share a network namespace: localhost is the UDP service.
-            "UDP_TARGET_HOST": "127.0.0.1",
-            "UDP_TARGET_PORT": str(s.udp_port),
-        }
+        udp_container = ContainerSpec(
+            name=UDP_CONTAINER,
+            image=args.image,
+            port_mappings=[(s.udp_port, "udp")],
+            environment={**s.task.environment, "UDP_PORT": str(s.udp_port)},
+            secrets=s.task.secrets,
+            user=s.container.user,
+            health_command=s.container.health_check_command,
+        )
+        if s.sidecar is None:
+            # Service mode: the server answers the NLB's TCP/HTTP check on its own port.
+            udp_container.port_mappings.append((s.health.port, "tcp"))
+            udp_container.environment["HEALTH_PORT"] = str(s.health.port)
+            containers = [udp_container]
+        else:
+            containers = [udp_container, self._sidecar(name, args, s)]
         parts = build_fargate_service(
             name,
             self,
-            ServiceSpec(
-                network=network,
-                cluster=cluster,
-                containers=[
-                    ContainerSpec(
-                        name=UDP_CONTAINER,
-                        image=args.image,
-                        port_mappings=[(s.udp_port, "udp")],
-                        environment={**s.task.environment, "UDP_PORT": str(s.udp_port)},
-                        secrets=s.task.secrets,
-                        user=s.container.user,
-                        health_command=s.container.health_check_command,
-                    ),
-                    ContainerSpec(
-                        name=SIDECAR_CONTAINER,
-                        image=args.health_check_image,
-                        port_mappings=[(s.health.port, "tcp")],
-                        environment=sidecar_env,
-                        depends_on=[UDP_CONTAINER],
-                        user=s.sidecar.user,
-                        health_command=s.sidecar.health_check_command,
-                    ),
-                ],
-                task=s.task,
-            ),
+            ServiceSpec(network=network, cluster=cluster, containers=containers, task=s.task),
             lb_security_group_id=nlb_sg.id,
             hops=[
                 LoadBalancerHop("udp", s.udp_port, "UDP traffic"),
@@ -303,4 +399,40 @@ class UdpNlbService(pulumi.ComponentResource):
                 "task_security_group_id": self.task_security_group_id,
                 "load_balancer_security_group_id": self.load_balancer_security_group_id,
             }
+        )
+
+    def _sidecar(self, name: str, args: UdpNlbServiceArgs, s: UdpSettings) -> ContainerSpec:
+        """The health-check sidecar: the given image, or the one this package ships, built for the task."""
+        assert s.sidecar is not None
+        image, user, command = args.health_check_image, s.sidecar.user, s.sidecar.health_check_command
+        if image is None:
+            from .build import PLATFORMS, build_image
+            from .sidecar import CONTEXT
+
+            built = build_image(
+                f"{name}-healthcheck",
+                CONTEXT,
+                platform=PLATFORMS[s.task.cpu_architecture],
+                force_delete=bool(args.image_repository_force_delete),
+                parent=self,
+            )
+            image = built.uri
+            # The image's own check and user, unless the caller set them (`sidecar`).
+            user = args.sidecar.user if args.sidecar and args.sidecar.user else built.user
+            command = command or built.health_check_command
+        return ContainerSpec(
+            name=SIDECAR_CONTAINER,
+            image=image,
+            port_mappings=[(s.health.port, "tcp")],
+            environment={
+                "HEALTH_PORT": str(s.health.port),
+                "HEALTH_MODE": s.health.protocol.lower(),
+                # Containers of one awsvpc task share a network namespace: localhost is the UDP service.
+                "UDP_TARGET_HOST": "127.0.0.1",
+                "UDP_TARGET_PORT": str(s.udp_port),
+                **s.probe_environment,
+            },
+            depends_on=[UDP_CONTAINER],
+            user=user,
+            health_command=command,
         )

@@ -12,7 +12,7 @@ from types import FrameType
 
 import pytest
 
-from .helpers import APP, REPO, AppProcess, FakeMetadata, StartApp
+from .helpers import APP, REPO, SIDECAR, AppProcess, FakeMetadata, StartApp
 
 # Hard per-test bound: the whole tests/apps suite has a ~12 s budget, so a single test
 # running this long is broken, and should fail rather than eat the repo's 30 s CI budget.
@@ -103,7 +103,7 @@ def start_web() -> Iterator[StartApp]:
 
 @pytest.fixture(scope="module")
 def start_sidecar() -> Iterator[StartApp]:
-    yield from _launcher(lambda _: [sys.executable, str(APP / "healthcheck" / "sidecar.py")])
+    yield from _launcher(lambda _: [sys.executable, str(SIDECAR / "sidecar.py")])
 
 
 @pytest.fixture(scope="module")

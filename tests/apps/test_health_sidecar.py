@@ -1,4 +1,4 @@
-"""The NLB health-check sidecar (app/healthcheck) against the real UDP service on loopback.
+"""The NLB health-check sidecar (components/fargatelb/sidecar) against the real UDP service on loopback.
 
 The central claim: the sidecar reports the UDP service down within 2 s of it dying and up
 within 2 s of it coming back, in both modes (HTTP status, TCP listener open/closed). The
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .helpers import (
-    APP,
+    SIDECAR,
     AppProcess,
     ResponseReader,
     StartApp,
@@ -30,7 +30,7 @@ from .helpers import (
 )
 
 DETECTION_BOUND_S = 2.0
-HEALTHCHECK_SCRIPT = str(APP / "healthcheck" / "healthcheck.py")
+HEALTHCHECK_SCRIPT = str(SIDECAR / "healthcheck.py")
 
 
 def http_status(port: int) -> int:
@@ -151,7 +151,7 @@ def test_healthcheck_script_flags_a_stuck_tcp_sidecar(start_udp: StartApp) -> No
 
 def test_bad_mode_is_a_config_error() -> None:
     result = subprocess.run(
-        [sys.executable, str(APP / "healthcheck" / "sidecar.py")],
+        [sys.executable, str(SIDECAR / "sidecar.py")],
         env={"HEALTH_MODE": "udp"},
         capture_output=True,
         timeout=5,

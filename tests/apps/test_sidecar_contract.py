@@ -1,4 +1,4 @@
-"""The sidecar's probe contract (app/healthcheck/sidecar.py), read from the environment.
+"""The sidecar's probe contract (components/fargatelb/sidecar/sidecar.py), read from the environment.
 
 Pure functions, so they are tested in-process: what is sent, what counts as a healthy answer,
 and that every bad setting is refused at start with the variable's name.
@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from .helpers import APP
+from .helpers import SIDECAR
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("sidecar_under_test", APP / "healthcheck" / "sidecar.py")
+    spec = importlib.util.spec_from_file_location("sidecar_under_test", SIDECAR / "sidecar.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
@@ -109,7 +109,7 @@ def test_bad_settings_are_refused_naming_the_variable(env: dict[str, str], named
 
 def test_a_bad_setting_exits_2_with_a_config_error_line() -> None:
     result = subprocess.run(
-        [sys.executable, str(APP / "healthcheck" / "sidecar.py")],
+        [sys.executable, str(SIDECAR / "sidecar.py")],
         env={"PROBE_EXPECT_REGEX": "("},
         capture_output=True,
         timeout=5,

@@ -32,8 +32,8 @@ _SERVICE_ARGUMENTS = {
     "scale_in_cooldown": "scaling.scale_in_cooldown",
     "scale_out_cooldown": "scaling.scale_out_cooldown",
     "name": "name",
-    "endpoint_sg": "endpoint_security_group_id",
-    "s3_prefix_list": "s3_prefix_list_id",
+    "endpoint_sg": "network",
+    "s3_prefix_list": "network",
     "internet_egress": "internet_egress",
     "tags": "tags",
     "environment": "environment",
@@ -46,7 +46,7 @@ _SERVICE_ARGUMENTS = {
 }
 # Arguments a program wires from other components' outputs (or the component's own name), which no
 # stack config key sets.
-_NOT_CONFIG = {"name", "endpoint_security_group_id", "s3_prefix_list_id", "internet_egress", "cpu_architecture"}
+_NOT_CONFIG = {"name", "network", "cluster", "load_balancer", "internet_egress", "cpu_architecture"}
 _ARGUMENTS: dict[str, dict[str, str]] = {
     WEB_COMPONENT: {
         **_SERVICE_ARGUMENTS,

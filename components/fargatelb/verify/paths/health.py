@@ -1,6 +1,7 @@
 """The health-check path of one target group: its health check (protocol and port) → a container
 that maps that port over TCP → the SG hop pair from the load balancer to the tasks. A UDP target
-group is health-checked over TCP/HTTP, so the port must be one a sidecar serves."""
+group is health-checked over TCP/HTTP, so the port must be one a sidecar (whose contract is proven
+too, `sidecar.py`) or the UDP server itself serves."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..model import Severity
 from ..tokens import TASK_DEFINITION
 from ..values import as_int, port_mappings, upper
 from .sg_hops import prove_sg_hops
+from .sidecar import is_sidecar, prove_sidecar
 from .traffic import Side
 
 # A load balancer health check speaks only these, even for a UDP target group.
@@ -57,6 +59,13 @@ def prove_health(
         over_tcp = [name for name, proto in mapping if proto == "tcp"]
         if over_tcp:
             hops.append(f"container {over_tcp[0]!r} maps {port}/tcp")
+            serving = next(c for c in containers if c.get("name") == over_tcp[0])
+            if upper(tg.get("protocol")) == "UDP" and is_sidecar(serving):
+                text, sidecar_broken = prove_sidecar(
+                    ctx, svc, tg, serving, containers, protocol, port, as_int(entry.get("containerPort"))
+                )
+                hops.append(text)
+                broken |= sidecar_broken
         else:
             broken = True
             hops.append(f"no container maps {port}/tcp ✗")
