@@ -1,0 +1,121 @@
+"""What gets installed: Python packages from hashed locks that agree with the pins in requirements*.txt."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Human-facing pins -> their hashed lock (`make lock` writes the locks: scripts/lock_requirements.py).
+LOCKS = {
+    "requirements.txt": "requirements.lock",
+    "requirements-dev.txt": "requirements-dev.lock",
+    "requirements-nodeps.txt": "requirements-nodeps.lock",
+}
+_ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
+_HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})")
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pins(requirements: str) -> dict[str, str]:
+    """name -> version of each `name==version` line, following `-r` includes."""
+    found: dict[str, str] = {}
+    for raw in (ROOT / requirements).read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line.startswith("-r "):
+            found.update(pins(line[3:].strip()))
+        elif match := _ENTRY.match(line):
+            found[canonical(match.group(1))] = match.group(2)
+        elif line:
+            assert line == "-e ./components", f"{requirements}: `{line}` is neither an exact pin nor the components"
+    return found
+
+
+def lock_entries(lock: str) -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, sha256 hashes) of each entry of a lock; refuses lines a lock can't hold."""
+    entries: dict[str, tuple[str, list[str]]] = {}
+    current = None
+    for line in (ROOT / lock).read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            match = _ENTRY.match(line)
+            assert match, f"{lock}: `{line}` is not a `name==version` entry (no -e, URLs or options)"
+            current = canonical(match.group(1))
+            assert current not in entries, f"{lock}: {current} twice"
+            entries[current] = (match.group(2), [])
+        else:
+            assert current is not None
+            entries[current][1].extend(_HASH.findall(line))
+    return entries
+
+
+@pytest.mark.parametrize(("requirements", "lock"), LOCKS.items())
+def test_the_lock_pins_every_requirement_at_its_version(requirements: str, lock: str) -> None:
+    entries = lock_entries(lock)
+    for name, version in pins(requirements).items():
+        assert name in entries, f"{lock} lacks {name}=={version}: run `make lock`"
+        assert entries[name][0] == version, f"{lock} has {name}=={entries[name][0]}, {requirements} says {version}"
+
+
+@pytest.mark.parametrize("lock", LOCKS.values())
+def test_every_lock_entry_has_hashes(lock: str) -> None:
+    entries = lock_entries(lock)
+    assert entries
+    for name, (version, hashes) in entries.items():
+        assert hashes, f"{lock}: {name}=={version} has no --hash"
+        assert len(hashes) == len(set(hashes)), f"{lock}: {name} lists a hash twice"
+
+
+def test_the_program_lock_is_the_dev_lock_minus_the_dev_tools() -> None:
+    program, dev = lock_entries("requirements.lock"), lock_entries("requirements-dev.lock")
+    for name, (version, hashes) in program.items():
+        assert name in dev, f"make setup (requirements-dev.lock) would not install {name}"
+        assert dev[name] == (version, hashes), f"{name}: the two locks disagree"
+
+
+def test_the_components_dependencies_are_locked() -> None:
+    # `-e ./components` is installed with --no-deps: its dependencies must come from the lock.
+    project = tomllib.loads((ROOT / "components" / "pyproject.toml").read_text())
+    wanted = [*project["project"]["dependencies"], *project["build-system"]["requires"]]
+    locked = lock_entries("requirements.lock")
+    for requirement in wanted:
+        name = canonical(re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0])
+        assert name in locked, f"components needs {requirement}, which requirements.lock doesn't pin"
+
+
+def test_the_nodeps_lock_holds_only_what_is_installed_without_dependencies() -> None:
+    assert set(lock_entries("requirements-nodeps.lock")) == set(pins("requirements-nodeps.txt"))
+
+
+def installed_by_setup() -> list[str]:
+    """The recipe lines of the Makefile rule that builds the virtualenv."""
+    makefile = (ROOT / "Makefile").read_text()
+    rule = re.search(r"^\$\(VENV\)/\.installed:(.*)\n((?:\t.*\n)+)", makefile, re.M)
+    assert rule, "the Makefile has no $(VENV)/.installed rule"
+    prerequisites = rule.group(1)
+    assert "$(LOCKS)" in prerequisites, "a changed lock must reinstall"
+    return [line.strip() for line in rule.group(2).splitlines()]
+
+
+def test_setup_installs_every_package_from_a_lock_with_its_hashes() -> None:
+    recipe = installed_by_setup()
+    installs = [line for line in recipe if " pip install " in line]
+    assert installs == [
+        "$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock",
+        "$(PY) -m pip install --quiet --no-deps --no-build-isolation -e ./components",
+        "$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-nodeps.lock",
+    ]
+    assert not any("--upgrade" in line for line in recipe), "nothing is installed but what the locks pin"
+    locks = re.search(r"^LOCKS := (.*)$", (ROOT / "Makefile").read_text(), re.M)
+    assert locks and set(locks.group(1).split()) == set(LOCKS.values())
+
+
+def test_the_packaging_tools_are_locked_too() -> None:
+    dev = lock_entries("requirements-dev.lock")
+    assert "pip" in dev and "setuptools" in dev, "pip upgrades itself and setuptools builds ./components from the lock"
+    assert "setuptools" in lock_entries("requirements.lock"), "the program's lock can build ./components alone"
