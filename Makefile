@@ -14,7 +14,7 @@ SOURCES := __main__.py stack_config.py stackfile.py images.py image_tags.py veri
 LOCKS := requirements.lock requirements-dev.lock requirements-nodeps.lock
 PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: setup lock test test-e2e lint preview preview-all e2e e2e-all pulumi-preview up verify-deploy bench clean
+.PHONY: setup policy-venv lock test test-e2e lint preview preview-all e2e e2e-all pulumi-preview up verify-deploy bench clean
 
 $(VENV)/.installed: $(LOCKS) components/pyproject.toml policy/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ $(VENV)/.installed: $(LOCKS) components/pyproject.toml policy/requirements.txt
 	touch $@
 
 setup: $(VENV)/.installed
+
+# The policy pack's virtualenv (policy/PulumiPolicy.yaml: venv) is the program's, so the pack runs on
+# the same hashed packages: left missing, the Pulumi CLI would create it from policy/requirements.txt
+# without hashes. The workflows run this before every real preview and up.
+policy-venv: setup
+	test -e policy/venv || ln -s ../$(VENV) policy/venv
 
 lock:  ## regenerate requirements*.lock from requirements*.txt (pip-tools from PyPI); UPGRADE=1 moves every pin
 	$(PYTHON) -m venv build/pip-tools
