@@ -1,4 +1,5 @@
-"""What gets installed: Python packages from hashed locks that agree with the pins in requirements*.txt."""
+"""What gets installed and built from: Python packages from hashed locks that agree with the pins
+in requirements*.txt, and the apps' base images pinned by digest."""
 
 import re
 import tomllib
@@ -119,3 +120,52 @@ def test_the_packaging_tools_are_locked_too() -> None:
     dev = lock_entries("requirements-dev.lock")
     assert "pip" in dev and "setuptools" in dev, "pip upgrades itself and setuptools builds ./components from the lock"
     assert "setuptools" in lock_entries("requirements.lock"), "the program's lock can build ./components alone"
+
+
+# --- Base images ---------------------------------------------------------------------------------
+
+# Each digest is the one public Dockerfiles and build records pin for that exact tag (there is no
+# registry access here to read it): the image index for gcc (records give its linux/amd64 manifest
+# as sha256:82549aa8…), and for python the digest `docker pull` reports for the tag.
+DIGESTS = {
+    "python:3.12.8-slim-bookworm": "sha256:2199a62885a12290dc9c5be3ca0681d367576ab7bf037da120e564723292a2f0",
+    "gcc:14.2.0-bookworm": "sha256:b99b86a28812b1e6453a231a947dc43d76fe192788a12f344a9b568bf9f5d24c",
+}
+DOCKERFILES = sorted((ROOT / "app").glob("*/Dockerfile"))
+
+
+def base_images(dockerfile: Path) -> list[str]:
+    """The images each FROM starts from, leaving out `scratch` and earlier stages."""
+    stages: set[str] = set()
+    images = []
+    for line in dockerfile.read_text().splitlines():
+        words = line.split()
+        if words[:1] != ["FROM"]:
+            continue
+        words = [w for w in words[1:] if not w.startswith("--")]
+        image = words[0]
+        if len(words) >= 3 and words[1].upper() == "AS":
+            stages.add(words[2])
+        if image != "scratch" and image not in stages:
+            images.append(image)
+    return images
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=[d.parent.name for d in DOCKERFILES])
+def test_every_base_image_is_pinned_by_digest(dockerfile: Path) -> None:
+    images = base_images(dockerfile)
+    assert images, f"{dockerfile} starts from no image"
+    for image in images:
+        match = re.fullmatch(r"([\w./-]+:[\w.-]+)@(sha256:[0-9a-f]{64})", image)
+        assert match, f"{dockerfile.parent.name}: FROM {image} is not `name:tag@sha256:<digest>`"
+        tag, digest = match.groups()
+        assert DIGESTS.get(tag) == digest, f"{dockerfile.parent.name}: {tag}@{digest} is not a corroborated digest"
+
+
+def test_the_dockerfile_readers_still_see_the_base_image() -> None:
+    # images.py and the e2e emulation read FROM lines: a digest must not confuse them.
+    from e2e.apps import read_dockerfile
+
+    for dockerfile in DOCKERFILES:
+        stages = read_dockerfile(dockerfile)
+        assert stages[0].base in base_images(dockerfile) or stages[0].base == "scratch"
