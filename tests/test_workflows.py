@@ -1,7 +1,8 @@
 """The GitHub workflows, parsed and structure-checked: what runs on pull requests and on merge, with
 which credentials, and what guards the keys (pinned actions, no persisted tokens, prod only in its
-protected environment, `up` applying the previewed plan, least permissions)."""
+protected environment, `up` applying the previewed plan, least permissions, CODEOWNERS)."""
 
+import fnmatch
 import functools
 import os
 import re
@@ -412,3 +413,59 @@ def test_the_scripts_are_executable_in_git() -> None:
         pytest.skip("not a git checkout")
     for line in listed:
         assert line.startswith("100755 "), line
+
+
+# --- CODEOWNERS ----------------------------------------------------------------------------------
+
+
+def owners_of(path: str) -> list[str]:
+    """The owners of `path` by .github/CODEOWNERS: the last matching rule wins (gitignore-style
+    patterns: a leading / anchors at the root, a trailing / means everything under it)."""
+    owners: list[str] = []
+    for line in (ROOT / ".github" / "CODEOWNERS").read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        pattern, *names = line.split()
+        anchored = pattern.startswith("/")
+        pattern = pattern.lstrip("/")
+        if pattern.endswith("/"):
+            matches = path.startswith(pattern) if anchored else f"/{pattern}" in f"/{path}"
+        else:
+            matches = fnmatch.fnmatch(path, pattern) if anchored else fnmatch.fnmatch(path.rsplit("/", 1)[-1], pattern)
+        if matches:
+            owners = names
+    return owners
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "policy/__main__.py",
+        "policy/fargatelb_policies.py",
+        "policy/requirements.txt",
+        "Pulumi.prod.yaml",
+        ".github/CODEOWNERS",
+        ".github/workflows/deploy.yml",
+        ".github/workflows/pull-request.yml",
+        ".github/scripts/set-prod-certificate",
+        "requirements.txt",
+        "requirements-dev.txt",
+        "requirements-nodeps.txt",
+        "requirements.lock",
+        "requirements-dev.lock",
+        "requirements-nodeps.lock",
+        "app/web/Dockerfile",
+        "app/udp/Dockerfile",
+        "app/healthcheck/Dockerfile",
+    ],
+)
+def test_codeowners_require_a_review_for_what_guards_prod(path: str) -> None:
+    assert (ROOT / path).exists(), f"{path} no longer exists: update this list"
+    owners = owners_of(path)
+    assert owners, f"{path} has no code owner"
+    for owner in owners:
+        assert re.fullmatch(r"@[\w-]+(/[\w-]+)?|[^@\s]+@[^@\s]+", owner), f"{path}: {owner!r} is not an owner"
+
+
+def test_codeowners_do_not_claim_everything() -> None:
+    assert owners_of("README.md") == [] and owners_of("components/fargatelb/__init__.py") == []
