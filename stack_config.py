@@ -15,11 +15,12 @@ project's, `aws` (the provider's own settings, as the installed pulumi-aws decla
 
 Offline or real: the program runs either under the Pulumi CLI (real: `load()` also asks AWS, through
 invokes, whether a certificate is the caller's and a hosted zone exists) or under the offline
-preview, which says so explicitly with `offline_run(...)` around the run; nothing is guessed from
-the environment. The difference that matters is a stack that declares `https: true` but leaves the
-certificate to each deployer (the committed prod stack): a real run refuses it, naming the keys
-and the `pulumi config set` commands; an offline run previews it with a labelled stand-in
-certificate and lists it in `StackConfig.stand_ins`, which the preview prints first.
+preview, whose runner marks the run with `fargatelb.offline.offline_run(...)`; nothing is guessed
+from the environment. The difference that matters is a stack that declares `https: true` but
+leaves the certificate to each deployer (the committed prod stack): a real run refuses it, naming
+the keys and the `pulumi config set` commands; an offline run previews it with a labelled stand-in
+certificate, reported through the marker's stand-in hook (the preview prints it under the
+verdict) and kept in `StackConfig.stand_ins`.
 """
 
 import dataclasses
@@ -45,6 +46,7 @@ from fargatelb import (
 from fargatelb._args import camel, check_tags, from_mapping
 from fargatelb.arns import parse_certificate_arn, parse_secret_arn
 from fargatelb.network import resolve_network_args, secret_endpoints
+from fargatelb.offline import OfflineRun, StandIn, current, offline_run  # noqa: F401 (re-exported)
 from fargatelb.regions import region_problem, zone_count_of
 from fargatelb.udp import resolve_udp_args
 from fargatelb.web import resolve_web_args
@@ -85,48 +87,6 @@ STAND_IN_CERTIFICATE_ID = "00000000-0000-0000-0000-000000000000"
 
 class ConfigError(pulumi.RunError, ValueError):
     """A stack setting is missing or invalid. Pulumi reports a RunError without a traceback."""
-
-
-@dataclass(frozen=True)
-class StandIn:
-    """A value the offline preview supplied because the stack leaves it to each deployer."""
-
-    key: str
-    """The config key stood in for, e.g. `fargate-lb:web.certificateArn`."""
-    value: str
-    """What the offline preview used."""
-    reason: str
-    """Why the stack file doesn't hold it."""
-    commands: tuple[str, ...]
-    """What a deployer runs before a real `pulumi preview` (alternatives, each complete)."""
-
-    def __str__(self) -> str:
-        return f"{self.key} = {self.value} (offline stand-in: {self.reason})"
-
-
-@dataclass(frozen=True)
-class OfflineRun:
-    """The switch `offline.py` sets around an offline run: no CLI, no credentials, mocks answer."""
-
-    source: str
-    """The stack file, as errors name it."""
-    environments: tuple[str, ...] = ()
-    """Pulumi ESC environments the file imports, which an offline run can't resolve."""
-
-
-_offline: OfflineRun | None = None
-
-
-@contextmanager
-def offline_run(source: str, environments: tuple[str, ...] = ()) -> Iterator[OfflineRun]:
-    """Run the program offline: `load()` stands in for deployer-supplied values instead of refusing,
-    and skips the checks that need AWS. Only `offline.py` sets this."""
-    global _offline
-    previous, _offline = _offline, OfflineRun(source, environments)
-    try:
-        yield _offline
-    finally:
-        _offline = previous
 
 
 @dataclass(frozen=True)
@@ -177,8 +137,8 @@ def relabelled(section: str) -> Iterator[None]:
     try:
         yield
     except InvalidArgument as err:
-        source = _offline.source if _offline else _stack_file()
-        raise ConfigError(f"{source}: {_relabel(section, err)}") from None
+        run = current()
+        raise ConfigError(f"{run.source if run else _stack_file()}: {_relabel(section, err)}") from None
 
 
 def _section(raw: Mapping[str, Any], section: str) -> Mapping[str, Any] | None:
@@ -400,7 +360,7 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
             arn = f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{STAND_IN_CERTIFICATE_ID}"
             web_raw = {**web_raw, "certificateArn": arn}
             stand_ins.append(
-                StandIn(
+                offline.stand_in(
                     key=f"{PROJECT}:web.certificateArn",
                     value=arn,
                     reason=f"{source} sets {PROJECT}:web.https: true and leaves the certificate to each deployer"
@@ -502,7 +462,7 @@ def _stack_file() -> str:
 def load() -> StackConfig:
     """Parse the running stack's config; in a real run, also check with AWS what only AWS knows."""
     # pulumi.Config reads one key at a time; listing the whole config is what catches a misspelt key.
-    mode = _offline
+    mode = current()
     source = mode.source if mode else _stack_file()
     config = parse(dict(runtime_config.CONFIG.get()), source=source, offline=mode)
     if mode is None:
