@@ -4,7 +4,7 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config.py stackfile.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e
+SOURCES := __main__.py stack_config.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e
 # Only cfn-lint's data is read (scripts/extract_aws_schemas.py): installed without its dependencies.
 CFN_LINT := cfn-lint==1.58.0
 
