@@ -45,6 +45,7 @@ from fargatelb import (
 )
 from fargatelb._args import camel, check_tags, from_mapping
 from fargatelb.arns import parse_certificate_arn, parse_secret_arn
+from fargatelb.cost import CostAssumptions
 from fargatelb.network import resolve_network_args, secret_endpoints
 from fargatelb.offline import OfflineRun, StandIn, current, offline_run  # noqa: F401 (re-exported)
 from fargatelb.regions import region_problem, zone_count_of
@@ -52,7 +53,7 @@ from fargatelb.udp import resolve_udp_args
 from fargatelb.web import resolve_web_args
 
 PROJECT = "fargate-lb"
-SECTIONS = ("network", "web", "udp", "images")
+SECTIONS = ("network", "web", "udp", "images", "cost")
 NAMESPACES = (PROJECT, "aws", "pulumi")
 # The engine's own settings (Pulumi docs: Configuration; `pulumi:disable-default-providers`, PR #8829).
 PULUMI_KEYS = ("tags", "autonaming", "disable-default-providers")
@@ -115,6 +116,8 @@ class StackConfig:
     unresolved_environments: tuple[str, ...] = ()
     """ESC environments the stack imports that an offline run couldn't read: values they set are
     checked only by a real preview."""
+    cost: CostAssumptions = dataclasses.field(default_factory=CostAssumptions)
+    """`fargate-lb:cost`: the traffic the monthly estimate assumes (the offline preview prices with it)."""
 
 
 def _config_key(section: str, field: str) -> str:
@@ -332,6 +335,11 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
             f"must be from 1 to {zones}, got {network_settings.az_count}"
         )
 
+    try:
+        cost = CostAssumptions.from_mapping(_section(raw, "cost") or {}, section=f"{PROJECT}:cost")
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+
     images_raw = dict(_section(raw, "images") or {})
     platform = images_raw.pop("platform", "linux/amd64")
     if images_raw:
@@ -403,6 +411,7 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
         region=region,
         network=network,
         images=ImagesConfig(platform),
+        cost=cost,
         web=web,
         udp=udp,
         source=source,

@@ -213,3 +213,24 @@ def test_any_program_directory_previews_with_its_stand_ins_and_cost_section(
     assert document["standIns"][0]["configKey"] == "outside:cert"
     assert main([str(tmp_path), "--stack", "bad"]) == 2
     assert "Pulumi.bad.yaml: outside:cost.awsServiceGbPerMonth: must be a number" in capsys.readouterr().err
+
+
+def test_the_stack_files_cost_section_is_what_the_preview_prices_with(committed_previews: Previews) -> None:
+    from fargatelb.preview import StackFile, judge, report
+    from fargatelb.preview.runner import cost_assumptions
+    from offline import PROJECT, parse_stack, stack_config
+
+    judged, default = committed_previews["dev"]
+    config = {**stack_config("dev"), "fargate-lb:cost": json.dumps({"awsServiceGbPerMonth": 300})}
+    assumptions = cost_assumptions(PROJECT, StackFile("Pulumi.dev.yaml", config, ()))
+    assert assumptions == parse_stack("dev").cost.__class__.from_mapping({"awsServiceGbPerMonth": 300})
+    heavier = report.build(judge(judged.run, assumptions=assumptions))["cost"]
+    by_key = {i["what"]: i["monthlyUsd"] for i in heavier["items"]}
+    before = {i["what"]: i["monthlyUsd"] for i in default["cost"]["items"]}
+    processed = next(what for what in by_key if what.startswith("Data processed by the interface endpoints"))
+    assert by_key[processed] == 300 * 0.01 and before[next(w for w in before if w.startswith("Data processed"))] == 0.1
+    # 300 GB is past the crossing: the sentence now says the endpoints cost less.
+    assert (
+        "At 300 GB/month to AWS services the endpoints cost $1.91 less than one NAT" in heavier["tradeoff"]["sentence"]
+    )
+    assert "the endpoints cost $9.11 more than one NAT" in default["cost"]["tradeoff"]["sentence"]
