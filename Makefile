@@ -10,12 +10,17 @@ CFN_LINT := cfn-lint==1.58.0
 
 .PHONY: setup test test-e2e lint preview preview-all e2e e2e-all pulumi-preview up verify-deploy bench clean
 
+# Says what it is doing, and pip lists each package as it goes (a first setup takes a minute or two).
 $(VENV)/.installed: requirements.txt requirements-dev.txt components/pyproject.toml policy/requirements.txt
+	@echo "setup 1/3: a virtualenv in $(VENV) ($(PYTHON)), with the latest pip"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	@echo "setup 2/3: requirements-dev.txt (the program, the fargatelb package, test and lint tools)"
+	$(VENV)/bin/pip install --progress-bar off -r requirements-dev.txt
+	@echo "setup 3/3: $(CFN_LINT) without its dependencies (only its schemas are read)"
 	$(VENV)/bin/pip install --quiet --no-deps $(CFN_LINT)
 	touch $@
+	@echo "setup: done; $(VENV) is up to date until a requirements file changes"
 
 setup: $(VENV)/.installed
 
