@@ -86,3 +86,13 @@ def test_every_make_verb_the_workflows_run_exists() -> None:
                 if command.startswith("make "):
                     target = command.split()[1]
                     assert f"\n{target}:" in makefile, f"{name} runs `{command}` but the Makefile has no {target}"
+
+
+def test_the_offline_preview_step_publishes_its_reports(pr: dict[str, Any]) -> None:
+    # fargatelb.preview writes the job summary and annotations itself when GitHub's variables are set;
+    # the step must leave them alone, and the reports (out/<stack>/report.json) are uploaded.
+    checks = pr["jobs"]["checks"]
+    (step,) = [s for s in checks["steps"] if s.get("run") == "make preview-all"]
+    assert not {"GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS"} & set(step.get("env", {}))
+    (upload,) = uses(checks, "actions/upload-artifact")
+    assert upload["with"]["path"] == "out/" and upload["if"] == "always()"
