@@ -74,10 +74,14 @@ def test_a_broken_stack_file_exits_2_naming_the_file_and_key_without_a_traceback
 
 
 def test_prod_previews_ok_offline_verdict_first_then_what_a_real_preview_needs(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from fargatelb.preview import cli
     from preview import main
+    from synth_helpers import committed_run
 
+    # The session's run of prod (the same runner, stand-in marker and all), rendered by the command.
+    monkeypatch.setattr(cli, "run_program", lambda project, stack, **_: committed_run(stack))
     assert main(["prod", "--no-png", "--out", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert re.fullmatch(
