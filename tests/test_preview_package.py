@@ -7,6 +7,7 @@ AWS-rule error, once on a broken stack file, and on a small outside program.
 
 import copy
 import json
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -188,9 +189,15 @@ pulumi.export("cwd", open("marker.txt").read())
 
 
 def test_any_program_directory_previews_with_its_stand_ins_and_cost_section(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from fargatelb.preview.cli import main
+
+    # A stand-in Graphviz: the preview runs `dot -Tpng -o PNG DOT` in the background.
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "dot").write_text('#!/bin/sh\n[ "$1" = -Tpng ] && [ "$2" = -o ] && head -1 "$4" > "$3"\n')
+    (tmp_path / "bin" / "dot").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
 
     assert not offline.is_offline()
     with pytest.raises(RuntimeError, match="only an offline run"):
@@ -203,7 +210,8 @@ def test_any_program_directory_previews_with_its_stand_ins_and_cost_section(
     config = "config:\n  aws:region: eu-west-1\n  outside:cost: {awsServiceGbPerMonth: %s}\n"
     (tmp_path / "Pulumi.test.yaml").write_text(config % "100")
     (tmp_path / "Pulumi.bad.yaml").write_text(config % "-1")
-    assert main([str(tmp_path), "--stack", "test", "--no-png"]) == 0
+    assert main([str(tmp_path), "--stack", "test"]) == 0
+    assert (tmp_path / "out" / "test" / "architecture.png").read_text() == "digraph architecture {\n"
     out = capsys.readouterr().out
     assert out.startswith("stack test: ok (0 errors, 0 warnings, 0 unknown)") and "stand-in: outside:cert" in out
     document = json.loads((tmp_path / "out" / "test" / "report.json").read_text())
@@ -211,6 +219,7 @@ def test_any_program_directory_previews_with_its_stand_ins_and_cost_section(
     assumed = {a["key"]: a["value"] for a in document["cost"]["assumptions"]}
     assert assumed["outside:cost.awsServiceGbPerMonth"] == 100
     assert document["standIns"][0]["configKey"] == "outside:cert"
+    assert document["files"][-1].endswith("out/test/architecture.png")
     assert main([str(tmp_path), "--stack", "bad"]) == 2
     assert "Pulumi.bad.yaml: outside:cost.awsServiceGbPerMonth: must be a number" in capsys.readouterr().err
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,12 @@ def _write(document: dict[str, Any], out: Path) -> Path:
     return target
 
 
-def preview_stack(project: Project, stack: str, out_root: Path, args: argparse.Namespace) -> int:
+Pending = list[tuple[subprocess.Popen[bytes], Path]]
+
+
+def preview_stack(project: Project, stack: str, out_root: Path, args: argparse.Namespace, pending: Pending) -> int:
+    """Preview one stack; Graphviz, when it runs, is left in `pending` (it draws while the next
+    stack is previewed, and is waited for once at the end)."""
     import pulumi
 
     from .. import InvalidArgument
@@ -69,8 +75,8 @@ def preview_stack(project: Project, stack: str, out_root: Path, args: argparse.N
         json.dumps(document, indent=2, ensure_ascii=False) if args.json else text.render(document, verbose=args.verbose)
     )
     github.publish(document, path)
-    if png is not None and png.wait() != 0:
-        print(f"dot failed on {_shown(drawn[1])}: no PNG", file=sys.stderr)
+    if png is not None:
+        pending.append((png, drawn[1]))
     return 0 if judged.report.ok else 1
 
 
@@ -102,12 +108,15 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         if not is_path(stack) and stack not in project.stacks():
             p.error(f"no Pulumi.{stack}.yaml in {_shown(project.dir)}; stacks: {', '.join(project.stacks())}")
     out_root = args.out or project.dir / "out"
-    status = 0
+    status, pending = 0, Pending()
     for i, stack in enumerate(stacks):
         if i:
             print()
-        status = max(status, preview_stack(project, stack, out_root, args))
+        status = max(status, preview_stack(project, stack, out_root, args, pending))
         sys.stdout.flush()
+    for png, dot in pending:
+        if png.wait() != 0:
+            print(f"dot failed on {_shown(dot)}: no PNG", file=sys.stderr)
     return status
 
 
