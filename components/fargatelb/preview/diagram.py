@@ -142,7 +142,7 @@ def _tasks(graph: Graph, d: Drawing, report: dict[str, Any]) -> None:
                 if any(p == port for p, _ in _ports(c)):
                     d.edge(d.ids[tg.urn], me, f"health {hc.get('protocol')} :{port} {hc.get('path', '')}".strip(), True)
                 probed = sorted({str(v.get("value")) for v in c.get("environment") or []} & served)
-                if c.get("name") != name and probed:
+                if c.get("name") != name and probed and name in ids:
                     d.edge(me, ids[name], f"probes :{probed[0]}", True)
         if endpoints and proven.get(service.name):
             to = d.node("endpoints", f"VPC endpoints\\n{names}", "stack")
