@@ -243,3 +243,15 @@ def test_the_stack_files_cost_section_is_what_the_preview_prices_with(committed_
         "At 300 GB/month to AWS services the endpoints cost $1.91 less than one NAT" in heavier["tradeoff"]["sentence"]
     )
     assert "the endpoints cost $9.11 more than one NAT" in default["cost"]["tradeoff"]["sentence"]
+
+
+def test_the_package_ships_the_preview_its_schema_and_the_console_script() -> None:
+    import importlib
+    import tomllib
+
+    spec = tomllib.loads((ROOT / "components" / "pyproject.toml").read_text())
+    target = spec["project"]["scripts"]["fargatelb-preview"]
+    module, function = target.split(":")
+    assert callable(getattr(importlib.import_module(module), function))
+    assert "fargatelb.preview" in spec["tool"]["setuptools"]["packages"]
+    assert spec["tool"]["setuptools"]["package-data"]["fargatelb.preview"] == ["report.schema.json"]
