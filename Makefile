@@ -38,11 +38,11 @@ lint: setup  ## ruff, mypy, hadolint
 
 # The preview exits 0 (proven), 1 (a path broken) or 2 (config invalid), but make exits 2 whenever a
 # recipe fails: `./preview $(STACK)` is the documented command that keeps the three apart.
-preview: setup  ## the offline preview: resources, proven paths, findings, diagram; no cloud needed
-	$(PY) preview.py $(STACK)
+preview: setup  ## the offline preview: the verdict first, findings with fixes, paths, cost; no cloud needed
+	@$(PY) preview.py $(STACK)
 
 preview-all: setup
-	$(PY) preview.py --all
+	@$(PY) preview.py --all
 
 e2e: setup  ## the stack's data plane in network namespaces, real apps and traffic (root); MUTATE=name breaks one thing
 	$(PY) -m e2e $(STACK) $(if $(MUTATE),--mutate $(MUTATE))
