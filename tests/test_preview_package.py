@@ -91,6 +91,8 @@ def test_prod_lists_its_stand_in_with_the_line_of_its_section(committed_previews
     assert notice.startswith(f"::notice file=Pulumi.prod.yaml,line={stand_in['line']},title=prod%3A offline stand-in::")
     lines = text.render(document).splitlines()
     assert lines[1].startswith("stand-in: fargate-lb:web.certificateArn, offline only:")
+    _, dev = committed_previews["dev"]
+    assert dev["standIns"] == [] and "stand-in" not in text.render(dev), "dev needs nothing from the deployer"
 
 
 def _retention_8(args: Any) -> Any:
