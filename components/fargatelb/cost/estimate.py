@@ -86,8 +86,10 @@ def estimate(
     region: str,
     assumptions: CostAssumptions | None = None,
     prices: PriceTable | None = None,
+    section: str = CONFIG_SECTION,
 ) -> CostEstimate:
-    """The monthly cost of what `graph` creates in `region`, item by item, with the NAT trade-off."""
+    """The monthly cost of what `graph` creates in `region`, item by item, with the NAT trade-off.
+    `section` is the config section the assumptions are stated under (`<project>:cost`)."""
     ctx = Context(graph, prices or load_prices(), region, assumptions or CostAssumptions())
     for rule in RULES:
         rule(ctx)
@@ -98,7 +100,7 @@ def estimate(
             ctx.handled.add(node.urn)
             continue
         ctx.unknown([node], f"{node.type.rsplit(':', 1)[-1]} {node.name}", note=f"type {node.type} is not priced")
-    stated = [*ctx.assumptions.stated(section=CONFIG_SECTION), *(Assumption(None, None, s) for s in SCOPE)]
+    stated = [*ctx.assumptions.stated(section=section), *(Assumption(None, None, s) for s in SCOPE)]
     if region not in ctx.table.regions:
         stated.append(Assumption(None, region, f"{region} is not in the price table: nothing is priced"))
     return CostEstimate(
