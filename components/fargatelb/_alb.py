@@ -84,15 +84,33 @@ class AlbSettings:
 
 
 def check_cidrs(owner: str, field: str, cidrs: list[str]) -> tuple[str, ...]:
+    """Client CIDR blocks, each becoming one security-group rule per listener port. A block listed
+    twice, however it is written (`10.0.0.0/16` and `10.0.0.0/016`, `2001:DB8::/32` and
+    `2001:db8::/32`), would be two identical rules, which EC2 refuses with
+    `InvalidPermission.Duplicate`; a bare address (`10.0.0.1`) is refused by the provider, which
+    wants CIDR notation."""
     if not cidrs:
         raise InvalidArgument(owner, field, "must list at least one CIDR block")
+    seen: dict[ipaddress.IPv4Network | ipaddress.IPv6Network, int] = {}
     for i, cidr in enumerate(cidrs):
         try:
-            ipaddress.ip_network(cidr)
+            if not isinstance(cidr, str) or "/" not in cidr:
+                raise ValueError(cidr)
+            network = ipaddress.ip_network(cidr)
         except ValueError:
             raise InvalidArgument(
                 owner, f"{field}[{i}]", f"must be a CIDR block like 10.0.0.0/16, got {cidr!r}"
             ) from None
+        if network in seen:
+            first = seen[network]
+            same = "" if cidrs[first] == cidr else f", written {cidrs[first]!r} there"
+            raise InvalidArgument(
+                owner,
+                f"{field}[{i}]",
+                f"lists {network} again ({field}[{first}]{same}): each block becomes one security-group rule per "
+                "listener port, and EC2 refuses a rule that already exists (InvalidPermission.Duplicate); list it once",
+            )
+        seen[network] = i
     return tuple(cidrs)
 
 
