@@ -15,7 +15,7 @@ A finding names the resource, the input, the value, the rule and the config key 
 
 from __future__ import annotations
 
-from . import rules_autoscaling, rules_ec2, rules_ecs, rules_elb, rules_tags  # noqa: F401  (registers the rules)
+from . import rules_autoscaling, rules_ec2, rules_ecs, rules_elb, rules_sg, rules_tags  # noqa: F401  (registers the rules)
 from .run import check_aws_rules
 
 __all__ = ["check_aws_rules"]

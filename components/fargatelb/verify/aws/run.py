@@ -19,7 +19,7 @@ from .bridge import Path as CfnPath
 from .concerns import concern_of
 from .mappings import BY_TYPE
 from .messages import EXTENSION_MESSAGES
-from .registry import RULES, Problem, shown
+from .registry import GRAPH_RULES, RULES, Problem, shown
 from .schema import Validator, Violation
 
 SCHEMAS = Path(__file__).with_name("cfn_schemas.json")
@@ -76,6 +76,11 @@ def check_aws_rules(ctx: Context) -> None:
                 continue
             for problem in rule.check(node):
                 _report_problem(ctx, node, rule.id, rule.summary, rule.source_url, problem)
+    for graph_rule in GRAPH_RULES:
+        for node, problem in graph_rule.check(ctx):
+            _report_problem(
+                ctx, node, graph_rule.id, graph_rule.summary, graph_rule.source_url, problem, graph_rule.layer
+            )
 
 
 def _document(mapping: ResourceMapping, node: Node) -> Document:
@@ -142,7 +147,9 @@ def _report_violation(ctx: Context, node: Node, mapping: ResourceMapping, doc: D
     _report_problem(ctx, node, _HOPS.get(violation.keyword, "aws-schema"), rule, source, problem)
 
 
-def _report_problem(ctx: Context, node: Node, hop: str, rule: str, url: str, problem: Problem) -> None:
+def _report_problem(
+    ctx: Context, node: Node, hop: str, rule: str, url: str, problem: Problem, layer: Layer = Layer.AWS_RULES
+) -> None:
     resource_input = (problem.property or "").split(" ")[0]
     # A tag's fix names the tag: `fargate-lb:web.tags.team`.
     detail = resource_input.split(".", 1)[1] if problem.concern == "tags" and "." in resource_input else None
@@ -151,8 +158,9 @@ def _report_problem(ctx: Context, node: Node, hop: str, rule: str, url: str, pro
         hop,
         problem.message,
         source=node,
+        target=problem.target,
         fix=ctx.fix(node, problem.concern, resource_input, detail),
-        layer=Layer.AWS_RULES,
+        layer=layer,
         property=problem.property,
         value=problem.value,
         rule=rule,
