@@ -13,7 +13,7 @@ from typing import Any
 from fargatelb import InvalidArgument
 from fargatelb._args import camel, check_tags
 
-from .keys import PROJECT, ConfigError, json_value
+from .keys import PROJECT, ConfigError, json_value, relabel, section
 
 SECTIONS = ("network", "web", "alb", "services", "udp", "images", "cost")
 NAMESPACES = (PROJECT, "aws", "pulumi")
@@ -94,11 +94,30 @@ def check_engine_settings(raw: Mapping[str, Any]) -> None:
                 f"pulumi:disable-default-providers: {disabled!r} disables the aws provider the components create "
                 "every resource with; remove aws (and *) from it"
             )
+    defaults: dict[str, str] = {}
     if "aws:defaultTags" in raw:
         default_tags = json_value(raw, "aws:defaultTags")
         if not isinstance(default_tags, dict) or set(default_tags) - {"tags"}:
             raise ConfigError(f"aws:defaultTags: must be an object {{tags: {{name: value}}}}, got {default_tags!r}")
         try:
-            check_tags("aws", "defaultTags.tags", default_tags.get("tags"))
+            defaults = check_tags("aws", "defaultTags.tags", default_tags.get("tags"))
         except InvalidArgument as err:
             raise ConfigError(f"aws:{err.field}: {err.problem}") from None
+    check_section_tags(raw, defaults)
+
+
+def check_section_tags(raw: Mapping[str, Any], defaults: Mapping[str, str]) -> None:
+    """Every section's `tags`, as AWS counts them on each resource: the section's own, the `Name` the
+    components add and the AWS provider's default tags (`aws:defaultTags`, which the default
+    provider merges into every resource's), at most 50 together. The shared ALB's `fargate-lb:alb`
+    is checked here too (its component takes `tags` without a `resolve_*` of its own)."""
+    sections: list[tuple[str, Any]] = [(name, section(raw, name)) for name in ("network", "web", "alb", "udp")]
+    services = section(raw, "services") or {}
+    sections += [(f"services.{name}", settings) for name, settings in services.items()]
+    for name, settings in sections:
+        if not isinstance(settings, Mapping) or settings.get("tags") is None:
+            continue
+        try:
+            check_tags(name, "tags", settings["tags"], inherited=defaults, inherited_from="aws:defaultTags")
+        except InvalidArgument as err:
+            raise relabel(name, err) from None

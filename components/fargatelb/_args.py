@@ -89,20 +89,32 @@ def _tag_text_ok(text: str) -> bool:
     return all(c.isalnum() or c.isspace() or c in _TAG_PUNCTUATION for c in text)
 
 
-def check_tags(owner: str, field: str, tags: Any, *, reserved: tuple[str, ...] = ("Name",)) -> dict[str, str]:
+def check_tags(
+    owner: str,
+    field: str,
+    tags: Any,
+    *,
+    reserved: tuple[str, ...] = ("Name",),
+    inherited: Mapping[str, str] | None = None,
+    inherited_from: str = "the AWS provider's default tags",
+) -> dict[str, str]:
     """Tags AWS accepts on every resource type the components create. `reserved` keys are set by
-    the components themselves (each resource's `Name`), so a stack's value would be overwritten."""
+    the components themselves (each resource's `Name`), so a stack's value would be overwritten.
+    `inherited` are tags every resource also gets from elsewhere (the provider's default tags, which
+    it merges in before AWS counts them: a key of both counts once)."""
     if tags is None:
         return {}
     if not isinstance(tags, dict):
         raise InvalidArgument(owner, field, f"must be an object of tag names to values, got {tags!r}")
-    limit = MAX_TAGS - len(reserved)
+    extra = [key for key in inherited or {} if key not in tags and key not in reserved]
+    limit = MAX_TAGS - len(reserved) - len(extra)
     if len(tags) > limit:
+        also = f", {len(extra)} from {inherited_from}" if extra else ""
         raise InvalidArgument(
             owner,
             field,
-            f"has {len(tags)} tags; at most {limit} (AWS allows {MAX_TAGS} per resource, and the components add "
-            f"{', '.join(reserved)})",
+            f"has {len(tags)} tags; at most {max(limit, 0)} (AWS allows {MAX_TAGS} per resource, counting "
+            f"{', '.join(reserved)} which the components add{also})",
         )
     for key, value in tags.items():
         where = f"{field}.{key}"

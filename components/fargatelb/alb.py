@@ -14,7 +14,7 @@ from typing import Optional
 import pulumi
 
 from ._alb import build_alb, lookup_zone, resolve_alb
-from ._args import coerce_args
+from ._args import check_tags, coerce_args
 from .refs import LoadBalancerRef, NetworkRef, coerce_ref
 
 OWNER = "ApplicationLoadBalancerArgs"
@@ -87,7 +87,7 @@ class ApplicationLoadBalancer(pulumi.ComponentResource):
         assert network is not None
         settings = resolve_alb(OWNER, args)
         zone_id = lookup_zone(OWNER, settings, self)
-        tags = dict(args.tags or {})
+        tags = check_tags(OWNER, "tags", args.tags)
         parts = build_alb(name, self, settings, network, tags, args.certificate_arn, forward_to=None, zone_id=zone_id)
         self.url = parts.url
         self.dns_name = parts.load_balancer.dns_name

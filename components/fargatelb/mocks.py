@@ -5,7 +5,10 @@ values (AWS-shaped ids and ARNs, as many zones as the region really offers a new
 `regions.py`), and fails loudly on an invoke it doesn't know, so a new data source can't silently
 return nothing; a missing or unknown region fails the same way rather than getting three zones.
 `RecordingMonitor` keeps each registration as the engine sees it (parent, property dependencies,
-ignore_changes), which the wiring check needs.
+ignore_changes), which the wiring check needs. Where the AWS provider would merge its default tags
+into a resource's (the provider's Check sets `tagsAll` = default tags overlaid by the resource's
+own), the recording does the same, so the verdict counts every tag AWS is sent: the default
+provider's come from the `aws:defaultTags` config, an explicit provider's from its `default_tags`.
 
     recording = synthesize(lambda: build_my_stack(), config={"proj:web": '{"containerPort": 8080}'})
     tg = recording.one("aws:lb/targetGroup:TargetGroup")
@@ -13,6 +16,7 @@ ignore_changes), which the wiring check needs.
 """
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -113,12 +117,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
         region: str | None = DEFAULT_REGION,
         zone_count: int | None = None,
         hosted_zones: Iterable[str] | None = None,
+        default_tags: Mapping[str, str] | None = None,
     ) -> None:
         """`zone_count` overrides the region's real count (an account that sees fewer zones);
-        `hosted_zones` are the public Route 53 zones the account holds (None: any zone asked for)."""
+        `hosted_zones` are the public Route 53 zones the account holds (None: any zone asked for);
+        `default_tags` are the default provider's (`aws:defaultTags`' `tags`)."""
         self.region = region
         self.zone_count = zone_count
         self.hosted_zones = None if hosted_zones is None else {_zone_name(z) for z in hosted_zones}
+        self.default_tags = dict(default_tags or {})
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def _region(self) -> str:
@@ -282,12 +289,40 @@ class RecordingMocks(pulumi.runtime.Mocks):
         raise UnknownInvokeError(f"RecordingMocks has no answer for invoke {token!r}; add one with realistic values")
 
 
+def default_tags_of(value: Any) -> dict[str, str]:
+    """The `tags` of an AWS provider's `defaultTags` (an object, or the JSON string config and
+    provider inputs carry)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    tags = value.get("tags") if isinstance(value, Mapping) else None
+    return {str(k): str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else {}
+
+
 class RecordingMonitor(_mocks.MockMonitor):
     """A mock monitor that also keeps what the engine would know of each registration."""
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
+        self.default_tags = mocks.default_tags
+        self.provider_default_tags: dict[str, dict[str, str]] = {}
+        """Explicit AWS providers' default tags, by URN."""
+
+    def _with_default_tags(self, request: Any, inputs: dict[str, Any], urn: str) -> None:
+        """What the AWS provider's Check adds: `tagsAll`, its default tags overlaid by the resource's."""
+        if request.type == "pulumi:providers:aws":
+            self.provider_default_tags[urn] = default_tags_of(inputs.get("defaultTags"))
+            return
+        tags = inputs.get("tags")
+        if not request.custom or not request.type.startswith("aws:") or not isinstance(tags, dict):
+            return
+        provider = request.provider.rsplit("::", 1)[0] if request.provider else None
+        defaults = self.provider_default_tags.get(provider, {}) if provider else self.default_tags
+        if defaults:
+            inputs["tagsAll"] = {**defaults, **tags}
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
@@ -295,6 +330,7 @@ class RecordingMonitor(_mocks.MockMonitor):
             return response
         _mocks._ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object)
+        self._with_default_tags(request, inputs, response.urn)
         reg = self.resources.get(response.urn)
         self.registrations[response.urn] = Registration(
             urn=response.urn,
@@ -369,7 +405,8 @@ def synthesize(
     config = dict(config or {})
     if region is not None:
         config.setdefault("aws:region", region)
-    mocks = RecordingMocks(region=region, zone_count=zone_count, hosted_zones=hosted_zones)
+    default_tags = default_tags_of(config.get("aws:defaultTags"))
+    mocks = RecordingMocks(region=region, zone_count=zone_count, hosted_zones=hosted_zones, default_tags=default_tags)
     monitor = RecordingMonitor(mocks)
     settings.ROOT.set(None)  # a fresh root stack for each run
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)

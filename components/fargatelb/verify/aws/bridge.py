@@ -255,4 +255,6 @@ def mapped_inputs(mapping: ResourceMapping) -> set[str]:
     walk(Obj(mapping.properties), True)
     if mapping.autoname:
         found.add(mapping.autoname[0])
+    if "tags" in found:
+        found.add("tagsAll")  # the provider's default tags merged in: counted by the `tags` rule
     return found
