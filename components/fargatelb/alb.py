@@ -15,6 +15,7 @@ import pulumi
 
 from ._alb import build_alb, lookup_zone, resolve_alb
 from ._args import check_tags, coerce_args
+from .fargate import check_component_name
 from .refs import LoadBalancerRef, NetworkRef, coerce_ref
 
 OWNER = "ApplicationLoadBalancerArgs"
@@ -83,6 +84,7 @@ class ApplicationLoadBalancer(pulumi.ComponentResource):
     ) -> None:
         super().__init__("fargatelb:index:ApplicationLoadBalancer", name, None, opts)
         args = coerce_args(ApplicationLoadBalancerArgs, args)
+        check_component_name(OWNER, name, load_balancer="alb")
         network = coerce_ref(OWNER, "network", NetworkRef, args.network)
         assert network is not None
         settings = resolve_alb(OWNER, args)

@@ -28,13 +28,18 @@ FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
 CPU_ARCHITECTURES = ("X86_64", "ARM64")
 
 # Load balancer and target group names are at most 32 characters and Pulumi's auto-name appends
-# 8 ("-" and 7 random), so the longest child suffix ("-alb", "-nlb", "-tg") leaves 20 for the
-# component's own name.
+# 8 ("-" and 7 random hex: its default pattern `${name}-${hex(7)}`), so the longest child suffix
+# ("-alb", "-nlb", "-tg") leaves 20 for the component's own name. A load balancer's name may not
+# begin with "internal-" (CreateLoadBalancer), so a component with its own load balancer can't be
+# called `internal` or `internal-...`.
 MAX_COMPONENT_NAME = 20
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+LB_NAME_RESERVED_PREFIX = "internal-"
 
 
-def check_component_name(owner: str, name: str) -> str:
+def check_component_name(owner: str, name: str, *, load_balancer: str | None = None) -> str:
+    """`name` as a component's, whose children are named `<name>-<role>` and auto-named by Pulumi.
+    `load_balancer` is the role of the load balancer the component creates (`alb`, `nlb`), if any."""
     if len(name) > MAX_COMPONENT_NAME or not _NAME.match(name):
         raise InvalidArgument(
             owner,
@@ -42,6 +47,14 @@ def check_component_name(owner: str, name: str) -> str:
             f"must be 1–{MAX_COMPONENT_NAME} letters, digits or hyphens, not starting or ending with a "
             f"hyphen, so '<name>-alb' plus Pulumi's 8-character suffix fits the 32-character load balancer "
             f"and target group limit; got {name!r} ({len(name)} characters)",
+        )
+    if load_balancer is not None and f"{name}-{load_balancer}".startswith(LB_NAME_RESERVED_PREFIX):
+        raise InvalidArgument(
+            owner,
+            "name",
+            f"can't be {name!r}: its load balancer would be auto-named '{name}-{load_balancer}-' plus 7 random "
+            f"characters, and AWS refuses a load balancer name beginning {LB_NAME_RESERVED_PREFIX!r} "
+            "(CreateLoadBalancer); choose another name (an internal load balancer is `internal: true`)",
         )
     return name
 

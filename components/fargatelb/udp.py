@@ -178,7 +178,7 @@ def _network(args: UdpNlbServiceArgs) -> NetworkRef:
 
 def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
     """Validate, then default. Pure: the stack-config layer calls it too."""
-    check_component_name(OWNER, name)
+    check_component_name(OWNER, name, load_balancer="nlb")
     udp_port = check_port(OWNER, "udp_port", default(args.udp_port, 1234))
     health = resolve_health_check(
         OWNER, args.health_check, default_path="/healthz", default_port=8080, protocols=("HTTP", "TCP")

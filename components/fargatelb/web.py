@@ -207,7 +207,7 @@ def resolve_route(name: str, routing: RoutingArgs | None) -> Route:
 
 def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSettings:
     """Validate, then default. Pure: the stack-config layer calls it too."""
-    check_component_name(OWNER, name)
+    check_component_name(OWNER, name, load_balancer=None if args.load_balancer is not None else "alb")
     check_image(OWNER, "image", args.image)
     container_port = check_port(OWNER, "container_port", default(args.container_port, 80))
     shared = args.load_balancer is not None

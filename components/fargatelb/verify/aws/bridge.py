@@ -219,7 +219,9 @@ def _common_prefix(paths: list[str]) -> str:
 
 AUTONAME_SUFFIX = "-a1b2c3d"
 """What Pulumi appends to a logical name when it names a resource itself: "-" and 7 random
-characters. Its length is what matters for AWS's name limits."""
+characters (the default pattern `${name}-${hex(7)}`, Pulumi docs "Resource names", Autonaming;
+pulumi-aws applies it to every resource's `name`). Its length is what matters for AWS's name limits.
+A stack that sets `pulumi:autonaming` (another pattern, `verbatim`) gets other names than these."""
 
 
 def document(mapping: ResourceMapping, name: str, inputs: Mapping[str, Any]) -> Document:

@@ -53,6 +53,14 @@ def _name_problems(node: Node, kind: str) -> Iterator[Problem]:
             node.name,
             "name",
         )
+    elif kind == "load balancer" and (node.name + AUTONAME_SUFFIX).startswith("internal-"):
+        yield Problem(
+            f"{kind} {node.name!r} has no name, so Pulumi auto-names it '{node.name}-xxxxxxx', which AWS refuses: "
+            "a load balancer name can't begin with 'internal-' (rename the resource, or its component)",
+            "name",
+            node.name,
+            "name",
+        )
 
 
 @rule(
