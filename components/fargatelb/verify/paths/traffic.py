@@ -10,7 +10,17 @@ from typing import Any
 from ...graph import Node
 from ..context import Context
 from ..model import Severity
-from ..tokens import LISTENER_RULES, LISTENERS, LOAD_BALANCERS, SECURITY_GROUP, SUBNET, TASK_DEFINITION
+from ..sgrules import SgRule
+from ..tokens import (
+    LISTENER_RULES,
+    LISTENERS,
+    LOAD_BALANCERS,
+    SECURITY_GROUP,
+    SUBNET,
+    TASK_DEFINITION,
+    VPC,
+    VPC_IPV6_ASSOCIATION,
+)
 from ..values import as_int, names, port_mappings, upper
 from .routing import rule_text
 from .sg_hops import prove_sg_hops
@@ -183,10 +193,46 @@ def redirects_to(ctx: Context, listener: Node) -> list[Node]:
     return out
 
 
+DUALSTACK = ("dualstack", "dualstack-without-public-ipv4")
+IPV6_DOCS = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-ip-address-type.html"
+
+
+def ipv6_reach(ctx: Context, lb: Node) -> tuple[bool | None, str]:
+    """Can IPv6 clients reach `lb`? Only a dualstack load balancer whose VPC and subnets have IPv6
+    blocks takes IPv6 connections (ELB, "IP address types"). (answer, why not), None when unknown."""
+    address_type = lb.props.get("ipAddressType", "ipv4")  # absent: AWS's default, ipv4
+    if address_type is None:
+        return None, f"{lb.name}'s ipAddressType is known only at deploy"
+    if address_type not in DUALSTACK:
+        return False, f"{lb.name} is IPv4-only, ipAddressType {address_type}"
+    subnets = ctx.refs(lb, "subnets", SUBNET)
+    vpcs = {v.urn: v for s in subnets for v in ctx.g.refs(s, "vpcId", VPC)}
+    if not subnets or not vpcs:
+        return None, f"{lb.name}'s subnets and VPC aren't in this stack"
+    blocks = {v.urn for v in vpcs.values() if v.get("assignGeneratedIpv6CidrBlock") or v.get("ipv6CidrBlock")
+              or v.get("ipv6IpamPoolId")}  # fmt: skip
+    for association in ctx.g.of_type(VPC_IPV6_ASSOCIATION):
+        blocks |= {v.urn for v in ctx.g.refs(association, "vpcId", VPC)}
+    if set(vpcs) - blocks:
+        return False, f"{lb.name} is dualstack but its VPC has no IPv6 block"
+    bare = [s for s in subnets if not s.get("ipv6CidrBlock") and not s.get("ipv6Native")]
+    if bare:
+        return False, f"{lb.name} is dualstack but subnet {bare[0].name} has no IPv6 block"
+    return True, ""
+
+
+def _sides(rule: SgRule, *, ipv6: bool) -> list[str]:
+    """The clients a rule admits, as the path names them; IPv6 blocks only when `ipv6`."""
+    cidrs = [c for c in rule.cidrs if ipv6 or ":" not in c]
+    unknown = ["a CIDR known at deploy"] if rule.cidr_unknown else []
+    return [*cidrs, *(p.name for p in rule.peers), *(f"prefix list {p.name}" for p in rule.prefix_lists), *unknown]
+
+
 def client_hop(
     ctx: Context, svc: Node, listener: Node, lb: Node, lb_sgs: list[Node], severity: Severity
 ) -> tuple[str, bool]:
-    """Allowed clients → the load balancer SG's ingress on the listener's port."""
+    """Allowed clients → the load balancer SG's ingress on the listener's port. An IPv6 client block
+    is a client only of a load balancer IPv6 reaches (`ipv6_reach`)."""
     protocol = upper(listener.get("protocol"))
     port = as_int(listener.get("port"))
     if port is None or protocol is None:
@@ -198,11 +244,38 @@ def client_hop(
             for r in ctx.rules.on(lb_sgs, egress=False)
             if r.carries(wire, port) is not False and (r.cidrs or r.cidr_unknown or r.peers or r.prefix_lists)
         ]
-        sources = sorted({r.other_side for r in rules if r.carries(wire, port)})
+        carrying = [r for r in rules if r.carries(wire, port)]
+        ipv6 = sorted({c for r in carrying for c in r.cidrs if ":" in c})
+        reach, why = ipv6_reach(ctx, lb) if ipv6 else (True, "")
+        sources = sorted({side for r in carrying for side in _sides(r, ipv6=reach is not False)})
+        ingress = f"{names(lb_sgs)} ingress {wire}/{port}"
+        dead = f"{', '.join(ipv6)} ✗ (IPv6; {why})" if ipv6 and reach is False else ""
+        if ipv6 and reach is False:
+            fix = ctx.fix(lb_sgs[0] if lb_sgs else lb, "client_cidrs", "cidrIpv6")
+            consequence = (
+                "no client can reach listener" if not sources else "those clients never reach listener"
+            ) + f" {listener.name} ({protocol}:{port})"
+            ctx.add(
+                severity if not sources else Severity.WARNING,
+                "lb-client-ipv6",
+                f"{names(lb_sgs)} admits {', '.join(ipv6)} on {wire}/{port}, but {why}: IPv6 clients can't connect, "
+                f"so {consequence}. Drop the IPv6 blocks from the allowed CIDRs, or make the load balancer dualstack "
+                f"in a VPC with an IPv6 block ({IPV6_DOCS})",
+                service=svc,
+                source=lb_sgs[0] if lb_sgs else lb,
+                target=listener,
+                fix=fix,
+            )
+        elif ipv6 and reach is None:
+            ctx.add(Severity.UNKNOWN, "lb-client-ipv6", f"whether IPv6 clients reach {lb.name}: {why}", service=svc,
+                    target=lb)  # fmt: skip
         if sources:
-            texts.append(f"{', '.join(sources)} → {names(lb_sgs)} ingress {wire}/{port}")
+            texts.append(f"{', '.join(sources)} → {ingress}" + (f"; {dead}" if dead else ""))
+        elif dead:
+            broken = True
+            texts.append(f"{', '.join(ipv6)} → {ingress} ✗ (IPv6; {why})")
         elif rules:
-            texts.append(f"? → {names(lb_sgs)} ingress {wire}/{port} ?")
+            texts.append(f"? → {ingress} ?")
             ctx.add(
                 Severity.UNKNOWN,
                 "lb-sg-ingress",
@@ -212,7 +285,7 @@ def client_hop(
             )
         else:
             broken = True
-            texts.append(f"nobody → {names(lb_sgs)} ingress {wire}/{port} ✗")
+            texts.append(f"nobody → {ingress} ✗")
             ctx.add(
                 severity,
                 "lb-sg-ingress",
