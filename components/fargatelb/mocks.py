@@ -26,6 +26,7 @@ import pulumi
 from pulumi.runtime import mocks as _mocks
 from pulumi.runtime import rpc, settings
 
+from . import endpoint_services
 from .graph import Graph, Node
 from .regions import region_problem, zone_count_of, zone_id_prefix
 
@@ -111,6 +112,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
     ecr_images: ClassVar[Mapping[str, Mapping[str, str]]] = MappingProxyType({})
     """The ECR repositories `getRepositories` and `getImages` list: name → {tag: digest}. Empty,
     as for a first deploy; a test that needs pushed images patches it."""
+    interface_endpoint_services: ClassVar[frozenset[str]] = endpoint_services.INTERFACE_SERVICES
+    """The interface endpoint services `getVpcEndpointService` finds, in every zone of the region:
+    `fargatelb.endpoint_services`' list. Another name is answered as AWS answers a service it doesn't
+    offer; a test that needs one more patches this."""
 
     def __init__(
         self,
@@ -269,6 +274,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     "callerReference": _uuid(zone), "comment": "", "resourceRecordSetCount": 2, "tags": {},
                     "linkedServiceDescription": "", "linkedServicePrincipal": "", "vpcId": "",
                     "enableAcceleratedRecovery": False}  # fmt: skip
+        if token == "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+            return self._endpoint_service(inputs)
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"id": ACCOUNT_ID, "accountId": ACCOUNT_ID,
                     "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock", "userId": "AIDAMOCK"}  # fmt: skip
@@ -287,6 +294,26 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     "imageIds": [{"imageTag": tag, "imageDigest": digest}
                                  for tag, digest in sorted(self.ecr_images[repository].items())]}  # fmt: skip
         raise UnknownInvokeError(f"RecordingMocks has no answer for invoke {token!r}; add one with realistic values")
+
+    def _endpoint_service(self, inputs: dict[str, Any]) -> Any:
+        region = self._region()
+        full = str(inputs.get("serviceName") or endpoint_services.service_name(region, str(inputs.get("service"))))
+        parts = endpoint_services.split(full)
+        kind = inputs.get("serviceType") or "Interface"
+        known = self.interface_endpoint_services if kind == "Interface" else endpoint_services.GATEWAY_SERVICES
+        if parts is None or parts[0] != region or parts[1] not in known:
+            return {}, [("serviceName", "no matching EC2 VPC Endpoint Service found")]
+        name = parts[1]
+        count = zone_count_of(region) if self.zone_count is None else self.zone_count
+        zones = [f"{region}{chr(ord('a') + i)}" for i in range(count)]
+        dns = f"{name}.{region}.amazonaws.com"
+        service_id = f"vpce-svc-{_hex(full)}"
+        return {"id": full, "serviceName": full, "service": name, "serviceType": kind, "serviceId": service_id,
+                "availabilityZones": zones, "acceptanceRequired": False, "managesVpcEndpoints": False,
+                "owner": "amazon", "privateDnsName": dns, "privateDnsNames": [dns], "baseEndpointDnsNames": [dns],
+                "arn": self._arn("ec2", f"vpc-endpoint-service/{service_id}"), "region": region,
+                "serviceRegion": region, "supportedIpAddressTypes": ["ipv4"], "tags": {},
+                "vpcEndpointPolicySupported": True}  # fmt: skip
 
 
 def default_tags_of(value: Any) -> dict[str, str]:

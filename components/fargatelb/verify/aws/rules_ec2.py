@@ -1,13 +1,15 @@
 """EC2 rules cfn-lint's schemas don't carry for the resources Pulumi creates: security-group rule
-descriptions and group names."""
+descriptions and group names, VPC endpoint service names."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
+from ... import endpoint_services
 from ...graph import Node
-from ..tokens import EGRESS_RULE, INGRESS_RULE, LEGACY_RULE, SECURITY_GROUP
+from ..model import Severity
+from ..tokens import EGRESS_RULE, INGRESS_RULE, LEGACY_RULE, SECURITY_GROUP, VPC_ENDPOINT
 from .bridge import AUTONAME_SUFFIX
 from .registry import Problem, rule, shown
 
@@ -60,4 +62,47 @@ def group_name(node: Node) -> Iterator[Problem]:
             "name",
             name,
             "name",
+        )
+
+
+@rule(
+    "vpc-endpoint-service",
+    "A gateway endpoint is for s3 or dynamodb; an interface endpoint names a service AWS offers in the region",
+    f"{endpoint_services.SOURCE_URL} (a short list as of {endpoint_services.AS_OF}: fargatelb/endpoint_services.py)",
+    VPC_ENDPOINT,
+)
+def endpoint_service(node: Node) -> Iterator[Problem]:
+    full = node.get("serviceName")
+    parts = endpoint_services.split(full) if isinstance(full, str) else None
+    if parts is None:
+        return  # unknown yet, or a form this check doesn't read (another account's endpoint service)
+    _, name = parts
+    kind = node.props.get("vpcEndpointType", "Gateway")  # EC2's default type
+    if kind == "Gateway" and name not in endpoint_services.GATEWAY_SERVICES:
+        yield Problem(
+            f"a Gateway endpoint for {name!r}: gateway endpoints exist for s3 and dynamodb only; {name} is reached "
+            "through an Interface endpoint",
+            "vpcEndpointType",
+            kind,
+        )
+    elif kind != "Interface":
+        return
+    elif not endpoint_services.well_formed(name):
+        yield Problem(
+            f"serviceName {full!r}: {name!r} isn't a service name (lowercase letters, digits, dots and hyphens); "
+            "AWS answers InvalidServiceName",
+            "serviceName",
+            full,
+            "interface_endpoints",
+        )
+    elif name not in endpoint_services.INTERFACE_SERVICES:
+        yield Problem(
+            f"interface endpoint service {name!r} is not on this check's short list of AWS services, so it isn't "
+            f"checked offline: if AWS doesn't offer com.amazonaws.<region>.{name}, the endpoint fails with "
+            "InvalidServiceName (list them: aws ec2 describe-vpc-endpoint-services); a real `pulumi preview` of "
+            "PrivateNetwork asks AWS",
+            "serviceName",
+            full,
+            "interface_endpoints",
+            Severity.UNKNOWN,
         )
