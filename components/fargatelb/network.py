@@ -128,7 +128,9 @@ def check_endpoint_services(
         full = endpoint_services.service_name(region, svc)
         try:
             service = ec2.get_vpc_endpoint_service(service_name=full, service_type="Interface", opts=opts)
-        except Exception as err:  # the provider's "no matching EC2 VPC Endpoint Service found"
+        except Exception as err:
+            if "no matching" not in str(err):  # not the provider's "no matching EC2 VPC Endpoint Service found"
+                raise
             raise InvalidArgument(
                 owner,
                 field,
