@@ -313,6 +313,7 @@ class TaskArgs(Protocol):
     memory: Optional[int]
     environment: Optional[dict[str, str]]
     secrets: Optional[dict[str, str]]
+    secrets_kms_keys: Optional[list[str]]
     scaling: Optional[ScalingArgs]
     deregistration_delay: Optional[int]
     health_check_grace_period: Optional[int]
@@ -331,6 +332,7 @@ class TaskSettings:
     memory: int
     environment: dict[str, str]
     secrets: dict[str, str]
+    secrets_kms_keys: tuple[str, ...]
     scaling: Scaling
     deregistration_delay: int
     grace_period: int
@@ -348,6 +350,7 @@ def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
         memory=memory,
         environment=check_environment(owner, args.environment),
         secrets=check_secrets(owner, args.secrets),
+        secrets_kms_keys=check_secrets_kms_keys(owner, args.secrets, args.secrets_kms_keys),
         scaling=resolve_scaling(owner, args.scaling),
         # 30 s, not AWS's 300 s: a rollout shouldn't wait five minutes per batch of tasks.
         deregistration_delay=check_int(owner, "deregistration_delay", default(args.deregistration_delay, 30), 0, 3600),
@@ -362,6 +365,30 @@ def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
         ),
         tags=check_tags(owner, "tags", args.tags),
     )
+
+
+_KMS_KEY = re.compile(r"^arn:aws:kms:[a-z0-9-]+:\d{12}:key/(?:mrk-)?[0-9a-f-]{32,36}$")
+
+
+def check_secrets_kms_keys(owner: str, secrets: dict[str, str] | None, keys: list[str] | None) -> tuple[str, ...]:
+    """Customer-managed KMS keys the `secrets` are encrypted with, by key ARN: IAM grants
+    kms:Decrypt on a key's ARN, never on an alias."""
+    if not keys:
+        return ()
+    if not secrets:
+        raise InvalidArgument(
+            owner, "secrets_kms_keys", "decrypts secrets, but the service reads none: set secrets too"
+        )
+    for i, key in enumerate(keys):
+        if isinstance(key, str) and not _KMS_KEY.match(key):
+            raise InvalidArgument(
+                owner,
+                f"secrets_kms_keys[{i}]",
+                f"must be a KMS key ARN like arn:aws:kms:<region>:<account>:key/<key id> (not an alias), got {key!r}",
+            )
+    if len(set(keys)) != len(keys):
+        raise InvalidArgument(owner, "secrets_kms_keys", f"names a key twice: {keys}")
+    return tuple(keys)
 
 
 def check_secrets(owner: str, secrets: dict[str, str] | None) -> dict[str, str]:

@@ -135,6 +135,9 @@ class UdpNlbServiceArgs:
     """Plain environment variables for the UDP container. Default none."""
     secrets: Optional[dict[str, str]] = None
     """Environment variables read from Secrets Manager or SSM, by ARN. Default none."""
+    secrets_kms_keys: Optional[list[str]] = None
+    """ARNs of the customer-managed KMS keys `secrets` are encrypted with: the execution role may
+    kms:Decrypt with them, through Secrets Manager or SSM only. Default none (AWS managed keys)."""
     scaling: Optional[ScalingArgs] = None
     """Autoscaling. Default 1–3 tasks holding 50% CPU."""
     deregistration_delay: Optional[int] = None
@@ -148,7 +151,9 @@ class UdpNlbServiceArgs:
     cpu_architecture: Optional[str] = None
     """`X86_64` or `ARM64`, matching the image's platform. Default `X86_64`."""
     internet_egress: Optional[bool] = None
-    """Let tasks open HTTPS to the internet (through NAT). Default false."""
+    """Let tasks open HTTPS (tcp/443) to the internet through the network's NAT gateways, e.g. to pull
+    an image from a public registry or call an outside API. Needs a NAT strategy; the tasks otherwise
+    reach only the VPC endpoints (and what `calls` grants). Default false."""
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
     image_repository_force_delete: Optional[bool] = None

@@ -105,6 +105,9 @@ class LoadBalancedFargateServiceArgs:
     which the component sets to `container_port`. Default none."""
     secrets: Optional[dict[str, str]] = None
     """Environment variables read from Secrets Manager or SSM, by ARN. Default none."""
+    secrets_kms_keys: Optional[list[str]] = None
+    """ARNs of the customer-managed KMS keys `secrets` are encrypted with: the execution role may
+    kms:Decrypt with them, through Secrets Manager or SSM only. Default none (AWS managed keys)."""
     health_check: Optional[HealthCheckArgs] = None
     """Target-group health check. Default: HTTP `/` on the traffic port, 10 s interval, healthy after 2."""
     listener_port: Optional[int] = None
@@ -123,7 +126,8 @@ class LoadBalancedFargateServiceArgs:
     self_signed_certificate: Optional[bool] = None
     """Own ALB only: generate a self-signed certificate and import it into ACM, for dev. Default false."""
     allowed_cidrs: Optional[list[str]] = None
-    """Own ALB only: client CIDRs (IPv4 or IPv6) admitted to the listeners. Default `0.0.0.0/0`."""
+    """Own ALB only: client CIDRs (IPv4 or IPv6) admitted to the listeners. Default `0.0.0.0/0` when
+    internet-facing, the VPC's block when internal."""
     internal: Optional[bool] = None
     """Own ALB only: an internal ALB, in the private subnets. Default false (internet-facing)."""
     deletion_protection: Optional[bool] = None
@@ -145,7 +149,9 @@ class LoadBalancedFargateServiceArgs:
     cpu_architecture: Optional[str] = None
     """`X86_64` or `ARM64`, matching the image's platform. Default `X86_64`."""
     internet_egress: Optional[bool] = None
-    """Let tasks open HTTPS to the internet (through NAT), e.g. to pull from a public registry. Default false."""
+    """Let tasks open HTTPS (tcp/443) to the internet through the network's NAT gateways, e.g. to pull
+    an image from a public registry or call an outside API. Needs a NAT strategy; the tasks otherwise
+    reach only the VPC endpoints (and what `calls` grants). Default false."""
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
 
