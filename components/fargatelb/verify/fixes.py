@@ -46,7 +46,7 @@ _SERVICE_ARGUMENTS = {
 }
 # Arguments a program wires from other components' outputs (or the component's own name), which no
 # stack config key sets.
-_NOT_CONFIG = {"name", "network", "cluster", "load_balancer", "internet_egress", "cpu_architecture"}
+_NOT_CONFIG = {"name", "network", "cluster", "load_balancer", "cpu_architecture"}
 _ARGUMENTS: dict[str, dict[str, str]] = {
     WEB_COMPONENT: {
         **_SERVICE_ARGUMENTS,
