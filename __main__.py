@@ -27,6 +27,7 @@ from fargatelb import (
     UdpNlbService,
     UdpNlbServiceArgs,
 )
+from fargatelb.alarms import stack_dashboard
 from fargatelb.calls import call_url, call_variable
 from images import with_app_image
 from stack_config import load, relabelled
@@ -110,4 +111,14 @@ if config.udp is not None:
     pulumi.export("udpEndpoint", pulumi.Output.concat(udp.load_balancer_dns_name, ":", udp.udp_port.apply(str)))
     deployments["udp"] = deployment(udp)
 
+# One dashboard for the stack: every service's deployment alarms.
+alarmed: list[LoadBalancedFargateService | UdpNlbService] = [
+    *([web] if config.web is not None else []),
+    *(services.values() if config.services else []),
+    *([udp] if config.udp is not None else []),
+]
+if alarmed:
+    board = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+    stack_dashboard(board, config.region, [s.alarm_arns for s in alarmed])
+    pulumi.export("dashboard", board)
 pulumi.export("deployments", deployments)

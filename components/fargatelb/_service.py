@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, lb, vpc
 
+from .alarms import Watched, alarm_name, below_desired_alarm, deployment_alarms, target_alarms
 from .arns import parse_secret_arn
 from .fargate import DEFAULT_USER, Scaling, TaskSettings, container_definition
 from .network import HTTPS, allow_endpoint_access
@@ -65,6 +66,8 @@ class FargateParts:
     task_definition: ecs.TaskDefinition
     task_security_group: ec2.SecurityGroup
     log_group: cloudwatch.LogGroup
+    alarms: list[cloudwatch.MetricAlarm] = field(default_factory=list)
+    """The deployment alarms, as the service names them (empty with alarms off)."""
 
 
 def build_fargate_service(
@@ -78,6 +81,7 @@ def build_fargate_service(
     load_balancer_arn_suffix: pulumi.Input[str] | None,
     lb_container: tuple[str, int],
     wait_for: Sequence[pulumi.Resource],
+    watched: Watched,
 ) -> FargateParts:
     child = pulumi.ResourceOptions(parent=parent)
     invoke = pulumi.InvokeOptions(parent=parent)
@@ -266,6 +270,14 @@ def build_fargate_service(
             "task-out-internet", "HTTPS to the internet through NAT (images from outside ECR)", cidr_ipv4="0.0.0.0/0"
         )
 
+    # The target group's alarms exist before the service that rolls back on them; the one on the
+    # service's task count needs the service's name, so it follows, named in advance.
+    alarms = target_alarms(name, spec.task.alarms, watched, spec.task.tags, child)
+    below_desired_name = alarm_name(name, "below-desired") if spec.task.alarms.enabled else None
+    alarm_names: list[pulumi.Input[str]] = [a.name for a in alarms]
+    if below_desired_name:
+        alarm_names.append(below_desired_name)
+
     container_name, container_port = lb_container
     registries = None
     if spec.discoverable and spec.cluster is not None and spec.cluster.namespace_id is not None:
@@ -292,6 +304,7 @@ def build_fargate_service(
         service_registries=registries,
         health_check_grace_period_seconds=spec.task.grace_period,
         deployment_circuit_breaker={"enable": True, "rollback": True},
+        alarms=deployment_alarms(spec.task.alarms, alarm_names),
         deployment_minimum_healthy_percent=100,
         deployment_maximum_percent=200,
         enable_ecs_managed_tags=True,
@@ -312,7 +325,9 @@ def build_fargate_service(
     if load_balancer_arn_suffix is not None:
         label = pulumi.Output.concat(load_balancer_arn_suffix, "/", target_group.arn_suffix)
     _autoscaling(name, spec.task.scaling, cluster_name, service, label, child)
+    below = below_desired_alarm(name, spec.task.alarms, cluster_name, service.name, spec.task.tags, child)
     return FargateParts(
+        alarms=[*alarms, *([below] if below else [])],
         cluster_name=cluster_name,
         service=service,
         task_definition=task_definition,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
 from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, default
+from .alarms import Alarms, AlarmsArgs, resolve_alarms
 from .arns import parse_secret_arn
 from .scaling import Scaling, ScalingArgs, ScheduleArgs, resolve_scaling  # noqa: F401  (re-exported)
 
@@ -320,6 +321,7 @@ class TaskArgs(Protocol):
     log_retention_days: Optional[int]
     encrypt_logs: Optional[bool]
     internet_egress: Optional[bool]
+    alarms: Optional[AlarmsArgs]
     cpu_architecture: Optional[str]
     tags: Optional[dict[str, str]]
 
@@ -339,11 +341,13 @@ class TaskSettings:
     log_retention_days: int
     encrypt_logs: bool
     internet_egress: bool
+    alarms: Alarms
     cpu_architecture: str
     tags: dict[str, str]
 
 
-def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
+def resolve_task(owner: str, args: TaskArgs, *, alb: bool = True) -> TaskSettings:
+    """`alb`: the service is behind an ALB (its 5xx alarm settings apply)."""
     cpu, memory = check_fargate_size(owner, default(args.cpu, 256), default(args.memory, 512))
     return TaskSettings(
         cpu=cpu,
@@ -360,6 +364,7 @@ def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
         log_retention_days=check_retention(owner, "log_retention_days", default(args.log_retention_days, 30)),
         encrypt_logs=bool(args.encrypt_logs),
         internet_egress=bool(args.internet_egress),
+        alarms=resolve_alarms(owner, args.alarms, alb=alb),
         cpu_architecture=check_choice(
             owner, "cpu_architecture", default(args.cpu_architecture, "X86_64"), CPU_ARCHITECTURES
         ),
