@@ -43,6 +43,7 @@ _SERVICE_ARGUMENTS = {
     "grace_period": "health_check_grace_period",
     "log_retention": "log_retention_days",
     "cpu_architecture": "cpu_architecture",
+    "alarms": "alarms",
 }
 # Arguments a program wires from other components' outputs (or the component's own name), which no
 # stack config key sets.
