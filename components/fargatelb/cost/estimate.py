@@ -56,6 +56,7 @@ FREE_TYPES = {
     "aws:alb/listenerRule:ListenerRule": "the first 10 rules of a listener are free",
     "aws:appautoscaling/target:Target": "Application Auto Scaling is free",
     "aws:appautoscaling/policy:Policy": "target tracking is free (the alarms it creates itself are not estimated)",
+    "aws:appautoscaling/scheduledAction:ScheduledAction": "Application Auto Scaling's scheduled actions are free",
     "aws:acm/certificate:Certificate": "public and imported ACM certificates are free",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "bucket settings are free",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "bucket settings are free",
