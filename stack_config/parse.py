@@ -181,8 +181,11 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
     named = [("web", web), ("udp", udp), *((f"services.{s.name}", s.kwargs) for s in services)]
     present = [(name, kwargs) for name, kwargs in named if kwargs is not None]
     check_reachable(present, region, nat)
-    if not nat:
-        network = with_secret_endpoints(network, [kwargs for _, kwargs in present])
+    # A service reads its secrets through NAT only if it may reach the internet; every other one needs
+    # the secretsmanager/ssm endpoints.
+    network = with_secret_endpoints(
+        network, [kwargs for _, kwargs in present if not (nat and kwargs.get("internet_egress"))]
+    )
     return StackConfig(
         region=region,
         network=network,
