@@ -4,6 +4,7 @@ cluster, request-count and scheduled scaling, calls by name; every refusal names
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -128,6 +129,20 @@ def test_two_rules_on_one_priority_in_the_graph_are_named(platform: Recording) -
         "admin-rule",
         "api-rule",
     }
+
+
+def test_rules_are_replaced_delete_first_and_a_rule_that_isnt_is_a_lifecycle_warning(platform: Recording) -> None:
+    """Two rules can't hold one priority: a replacement created before the old rule goes fails with
+    PriorityInUse, so the component deletes first, and the verdict warns about any rule that doesn't."""
+    rules = platform.of_type(LISTENER_RULE)
+    assert rules and all(r.delete_before_replace for r in rules)
+    graph = platform.graph()
+    assert "fixed-priority" not in check(graph).hops(Severity.WARNING)
+    admin = next(n for n in graph.nodes if n.name == "admin-rule")
+    relaxed = dataclasses.replace(admin, delete_before_replace=False)
+    report = check(Graph(relaxed if n.urn == admin.urn else n for n in graph.nodes))
+    (finding,) = [f for f in report.warnings if f.hop == "fixed-priority"]
+    assert "PriorityInUse" in finding.message and finding.source.name == "admin-rule"  # type: ignore[union-attr]
 
 
 def test_a_rule_to_a_target_group_no_service_uses_is_named(platform: Recording) -> None:

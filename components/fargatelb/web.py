@@ -422,7 +422,9 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
             conditions=conditions,
             actions=[lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
             tags={**tags, "Name": f"{name}-rule"},
-            opts=pulumi.ResourceOptions(parent=self),
+            # A priority is unique on its listener: a replacement created before the old rule is
+            # deleted fails with PriorityInUse. (A rename is a create and a delete too: see README.)
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
 
     @staticmethod
