@@ -196,6 +196,11 @@ def test_a_callee_without_a_name_is_named(platform: Recording) -> None:
         ),
         (lambda s: s["api"].update(listenerPort=81), "fargate-lb:services.api.listenerPort: is not a known setting"),
         (lambda s: s.update({"a" * 21: s.pop("docs")}), "must be 1–20 letters, digits or hyphens"),
+        (lambda s: s.update({"docs.v2": s.pop("docs")}), "fargate-lb:services.docs.v2: is not a usable service name"),
+        (
+            lambda s: s["docs"].update(routing={"default": True, "priority": 5}),
+            "fargate-lb:services.docs.routing.priority: isn't used with routing.default",
+        ),
         (lambda s: s["docs"].update(build="nope"), "fargate-lb:services.docs.build: there is no app named 'nope'"),
         # Another spelling of app/web would be a second web-repo resource, same ECR name: refused at create.
         (lambda s: s["docs"].update(build="web/"), "fargate-lb:services.docs.build: there is no app named 'web/'"),
@@ -210,7 +215,7 @@ def test_a_callee_without_a_name_is_named(platform: Recording) -> None:
         ),
         (
             lambda s: s["docs"]["scaling"]["schedules"][0].update(cron="0 7 * * MON-FRI *"),
-            "fargate-lb:services.docs.scaling.schedules[0].cron: '0 7 * * MON-FRI *' needs exactly one",
+            "fargate-lb:services.docs.scaling.schedules[0].cron: '0 7 * * MON-FRI *': needs exactly one",
         ),
         (
             lambda s: s["docs"]["scaling"]["schedules"][0].update(minCount=5),
@@ -229,6 +234,13 @@ def test_the_shorthand_and_a_shared_alb_are_not_mixed() -> None:
     raw = {**stack_config("platform"), "fargate-lb:web": json.dumps({"containerPort": 8080})}
     with pytest.raises(ConfigError, match="fargate-lb:web: is the one-service shorthand"):
         parse(raw)
+
+
+def test_a_service_named_like_the_udp_service_is_refused() -> None:
+    config = with_services(lambda s: s.update(udp=s.pop("docs")))
+    config["fargate-lb:udp"] = json.dumps({})
+    with pytest.raises(ConfigError, match=r"fargate-lb:services\.udp: shares its name with fargate-lb:udp"):
+        parse(config)
 
 
 def test_an_alb_section_without_services_is_refused() -> None:

@@ -200,6 +200,10 @@ def resolve_route(name: str, routing: RoutingArgs | None) -> Route:
     default_route = bool(r.default)
     if default_route and (r.hosts or r.paths):
         raise InvalidArgument(OWNER, "routing.default", "serves what no rule matches: it takes no hosts or paths")
+    if default_route and r.priority is not None:
+        raise InvalidArgument(
+            OWNER, "routing.priority", f"isn't used with routing.default (the default rule is last, {DEFAULT_PRIORITY})"
+        )
     if not default_route and r.priority is None:
         raise InvalidArgument(OWNER, "routing.priority", "is required (1-49999, unique on the ALB) unless default")
     route = Route(
