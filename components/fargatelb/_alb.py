@@ -10,7 +10,7 @@ service's rule matches (a shared ALB). Both `LoadBalancedFargateService` (its ow
 """
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -137,6 +137,13 @@ def _certificate_source(owner: str, args: AlbArgs) -> tuple[str | None, Domain |
     return source, domain
 
 
+def _vpc_cidr(network: Any) -> Any:
+    """The handle's VPC block, whether the handle is a NetworkRef or (from a provider) a mapping."""
+    if isinstance(network, Mapping):
+        return network.get("vpc_cidr", network.get("vpcCidr"))
+    return getattr(network, "vpc_cidr", None)
+
+
 def resolve_alb(owner: str, args: AlbArgs) -> AlbSettings:
     """Validate, then default, an ALB's settings. Pure."""
     listener_port = check_port(owner, "listener_port", default(args.listener_port, 80))
@@ -145,6 +152,11 @@ def resolve_alb(owner: str, args: AlbArgs) -> AlbSettings:
     https = source is not None
     if https and https_port == listener_port:
         raise InvalidArgument(owner, "https_port", f"({https_port}) must differ from listener_port ({listener_port})")
+    network = getattr(args, "network", None)
+    if args.internal and args.allowed_cidrs is None and network is not None and _vpc_cidr(network) is None:
+        raise InvalidArgument(
+            owner, "allowed_cidrs", "or network.vpc_cidr is required: an internal ALB admits the VPC by default"
+        )
     return AlbSettings(
         listener_port=listener_port,
         https_port=https_port,
@@ -236,12 +248,7 @@ def build_alb(
         tags=named("alb-sg"),
         opts=child,
     )
-    if s.allowed_cidrs is None and network.vpc_cidr is None:
-        raise InvalidArgument(
-            "ApplicationLoadBalancerArgs",
-            "allowed_cidrs",
-            "or network.vpc_cidr is required: an internal ALB admits the VPC by default",
-        )
+    assert s.allowed_cidrs is not None or network.vpc_cidr is not None, "resolve_alb refuses this"
     clients: Sequence[pulumi.Input[str]] = s.allowed_cidrs or (network.vpc_cidr,)  # type: ignore[assignment]
     client_ingress(name, alb_sg, clients, s.listener_ports, tags, child)
 
