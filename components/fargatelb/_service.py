@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, lb, vpc
 
+from ._kms import log_group_key
 from .arns import parse_secret_arn
 from .fargate import DEFAULT_USER, Scaling, TaskSettings, container_definition
 from .network import HTTPS, allow_endpoint_access
@@ -106,13 +107,15 @@ def build_fargate_service(
         cluster_arn = spec.cluster.cluster_arn
         cluster_name = pulumi.Output.from_input(spec.cluster.cluster_name)
 
-    kms_key_id = _log_key(name, region, tags, child, invoke).arn if spec.task.encrypt_logs else None
+    # The log group and its key outlive a mistaken `pulumi destroy` when the service is protected.
+    stateful = pulumi.ResourceOptions(parent=parent, protect=spec.task.protect)
+    kms_key_id = log_group_key(name, region, tags, stateful, invoke).arn if spec.task.encrypt_logs else None
     log_group = cloudwatch.LogGroup(
         f"{name}-logs",
         retention_in_days=spec.task.log_retention_days,
         kms_key_id=kms_key_id,
         tags=tags("logs"),
-        opts=child,
+        opts=stateful,
     )
 
     # What the first tasks need before the service may start them: the execution role's grants (pull,
@@ -379,41 +382,3 @@ def _autoscaling(
             scalable_target_action={"min_capacity": schedule.min_count, "max_capacity": schedule.max_count},
             opts=child,
         )
-
-
-def _log_key(name, region, tags, child, invoke):  # type: ignore[no-untyped-def]
-    """A customer-managed key for the log group; its policy must admit CloudWatch Logs."""
-    from pulumi_aws import kms  # imported only when asked for: keeps offline synthesis fast
-
-    account = aws.get_caller_identity(opts=invoke).account_id
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "CloudWatchLogsEncrypts",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                "Resource": "*",
-                "Condition": {
-                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}
-                },
-            },
-        ],
-    }
-    return kms.Key(
-        f"{name}-logs-key",
-        description=f"{name} log group encryption",
-        enable_key_rotation=True,
-        deletion_window_in_days=30,
-        policy=json.dumps(policy),
-        tags=tags("logs-key"),
-        opts=child,
-    )

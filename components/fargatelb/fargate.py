@@ -321,6 +321,7 @@ class TaskArgs(Protocol):
     internet_egress: Optional[bool]
     cpu_architecture: Optional[str]
     tags: Optional[dict[str, str]]
+    protect: Optional[bool]
 
 
 @dataclass(frozen=True)
@@ -339,6 +340,8 @@ class TaskSettings:
     internet_egress: bool
     cpu_architecture: str
     tags: dict[str, str]
+    protect: bool = False
+    """Pulumi `protect` on the stateful resources: the log group and its KMS key."""
 
 
 def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
@@ -361,6 +364,7 @@ def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
             owner, "cpu_architecture", default(args.cpu_architecture, "X86_64"), CPU_ARCHITECTURES
         ),
         tags=check_tags(owner, "tags", args.tags),
+        protect=bool(args.protect),
     )
 
 

@@ -123,6 +123,8 @@ class UdpNlbServiceArgs:
     """Client CIDRs admitted on the UDP port. Default the VPC's block when internal; required when internet-facing."""
     cross_zone_load_balancing: Optional[bool] = None
     """Spread traffic across zones evenly (inter-zone data is charged). Default true."""
+    deletion_protection: Optional[bool] = None
+    """The NLB's deletion protection (Security Hub ELB.6). Default false."""
     cpu: Optional[int] = None
     """Fargate CPU units for the task (both containers). Default 256."""
     memory: Optional[int] = None
@@ -155,6 +157,12 @@ class UdpNlbServiceArgs:
     """Let `pulumi destroy` delete the built sidecar's ECR repository with its images. Default false:
     destroy stops at a repository that still holds images (meant for production; set it for
     throwaway stacks)."""
+    image_repository_kms_key_arn: Optional[pulumi.Input[str]] = None
+    """Encrypt the built sidecar's ECR repository with this customer-managed KMS key (Security Hub
+    ECR.5). Default none: ECR's own AES-256 encryption."""
+    protect: Optional[bool] = None
+    """Pulumi `protect` on the service's stateful resources: its log group, the log group's KMS key
+    and the built sidecar's ECR repository, so `pulumi destroy` stops at them. Default false."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +172,7 @@ class UdpSettings:
     internal: bool
     allowed_cidrs: tuple[str, ...] | None  # None: the VPC's block, known only at deploy time
     cross_zone: bool
+    deletion_protection: bool
     task: TaskSettings
     container: Container
     sidecar: Container | None  # None: health_check.mode is "service"
@@ -239,6 +248,7 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
         internal=internal,
         allowed_cidrs=cidrs,
         cross_zone=bool(default(args.cross_zone_load_balancing, True)),
+        deletion_protection=bool(args.deletion_protection),
         task=task,
         container=container,
         sidecar=sidecar,
@@ -322,6 +332,7 @@ class UdpNlbService(pulumi.ComponentResource):
             # Only settable when the NLB is created: adding one later replaces the NLB.
             security_groups=[nlb_sg.id],
             enable_cross_zone_load_balancing=s.cross_zone,
+            enable_deletion_protection=s.deletion_protection,
             tags=tags("nlb"),
             opts=child,
         )
@@ -414,6 +425,8 @@ class UdpNlbService(pulumi.ComponentResource):
                 CONTEXT,
                 platform=PLATFORMS[s.task.cpu_architecture],
                 force_delete=bool(args.image_repository_force_delete),
+                kms_key_arn=args.image_repository_kms_key_arn,
+                protect=s.task.protect,
                 parent=self,
             )
             image = built.uri

@@ -148,6 +148,9 @@ class LoadBalancedFargateServiceArgs:
     """Let tasks open HTTPS to the internet (through NAT), e.g. to pull from a public registry. Default false."""
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
+    protect: Optional[bool] = None
+    """Pulumi `protect` on the service's stateful resources: its log group, the log group's KMS key
+    and (own ALB) the access-log bucket, so `pulumi destroy` stops at them. Default false."""
 
 
 @dataclass(frozen=True)
