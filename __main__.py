@@ -29,7 +29,7 @@ from fargatelb import (
     UdpNlbServiceArgs,
 )
 from fargatelb.calls import call_url, call_variable
-from images import with_app_image
+from images import Repositories, with_app_image
 from stack_config import load, relabelled
 
 
@@ -46,6 +46,7 @@ def deployment(c: LoadBalancedFargateService | UdpNlbService, **more: pulumi.Inp
 
 config = load()  # everything validated before the first resource
 deployments: dict[str, dict[str, Any]] = {}
+repos = Repositories(config.images)  # fargate-lb:images: every ECR repository the stack builds
 with relabelled("network"):
     network = PrivateNetwork("network", config.network)
 nat = (config.network.nat_strategy or NatStrategy.NONE) != NatStrategy.NONE
@@ -59,7 +60,7 @@ pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("availabilityZones", network.availability_zones)
 
 if config.web is not None:
-    web_args = with_app_image(config.web, "web", config.images.platform)
+    web_args = with_app_image(config.web, "web", repos)
     with relabelled("web"):  # e.g. a domain's hosted zone this account doesn't hold
         web = LoadBalancedFargateService(
             "web", LoadBalancedFargateServiceArgs(**common, **web_args, internet_egress=nat)
@@ -75,7 +76,7 @@ if config.services:
     ports = {s.name: s.container_port for s in config.services}
     services: dict[str, LoadBalancedFargateService] = {}
     for service in config.services:
-        kwargs = with_app_image(service.kwargs, service.build, config.images.platform)
+        kwargs = with_app_image(service.kwargs, service.build, repos)
         urls = {call_variable(c): call_url(c, namespace or "", ports[c]) for c in service.calls}
         environment = {**(kwargs.pop("environment", None) or {}), **urls}
         with relabelled(f"services.{service.name}"):
@@ -105,14 +106,18 @@ if config.udp is not None:
         # app/udp tells its task id only to sources it trusts: the sidecar (localhost) and the VPC.
         trusted = network.vpc_cidr.apply(lambda cidr: f"127.0.0.0/8,{cidr}")
         environment = {"TRUSTED_CIDRS": trusted, **(udp_args.get("environment") or {})}
-        udp_args = {**with_app_image(udp_args, "udp", config.images.platform), "environment": environment}
-    with relabelled("udp"):  # the sidecar is built by the component from the package unless an image is named
-        udp = UdpNlbService(
-            "udp",
-            UdpNlbServiceArgs(
-                **common, **udp_args, internet_egress=nat, image_repository_force_delete=pulumi.get_stack() != "prod"
-            ),
-        )
+        udp_args = {**with_app_image(udp_args, "udp", repos), "environment": environment}
+    health_mode = getattr(udp_args.get("health_check"), "mode", None)
+    if "health_check_image" not in udp_args and health_mode != "service":
+        # The component builds the sidecar from the package: its repository is one of the stack's.
+        sidecar_repository = {
+            "force_delete": repos.force_delete,
+            "kms_key_arn": repos.kms_key_arn,
+            "protect": repos.protect,
+        }
+        udp_args |= {f"image_repository_{k}": v for k, v in sidecar_repository.items()}
+    with relabelled("udp"):
+        udp = UdpNlbService("udp", UdpNlbServiceArgs(**common, **udp_args, internet_egress=nat))
     pulumi.export("udpEndpoint", pulumi.Output.concat(udp.load_balancer_dns_name, ":", udp.udp_port.apply(str)))
     deployments["udp"] = deployment(udp)
 

@@ -1,24 +1,57 @@
 """Build each app/<name> this program runs into its own ECR repository during `pulumi up`.
 
 `fargatelb.build` does the work (content tag, ECR repository with immutable tags, build only when the
-tag isn't pushed yet); this file decides which app a service runs and lets the stack override it.
+tag isn't pushed yet); this file decides which app a service runs, lets the stack override it, and
+applies `fargate-lb:images` to every repository the stack builds: `forceDelete`, `protect`, and
+`encryptRepositories` (one customer-managed KMS key for all of them, the sidecar's included).
 """
 
 import dataclasses
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
 from fargatelb import ContainerArgs
+from fargatelb._kms import repository_key
 from fargatelb.build import build_image
+from stack_config import ImagesConfig
 
 ROOT = Path(__file__).resolve().parent
 APPS = ROOT / "app"
 
 
+@dataclass
+class Repositories:
+    """How the stack's ECR repositories are made (`fargate-lb:images`)."""
+
+    images: ImagesConfig
+
+    @property
+    def platform(self) -> str:
+        return self.images.platform
+
+    @property
+    def force_delete(self) -> bool:
+        return self.images.force_delete
+
+    @property
+    def protect(self) -> bool:
+        return self.images.protect
+
+    @functools.cached_property
+    def kms_key_arn(self) -> pulumi.Output[str] | None:
+        """With `encryptRepositories`, the `images-key` KMS key, created once, when a repository needs it."""
+        if not self.images.encrypt_repositories:
+            return None
+        opts = pulumi.ResourceOptions(protect=self.images.protect)
+        return repository_key("images-key", {"Name": "images-key"}, opts).arn  # type: ignore[no-any-return]
+
+
 def with_app_image(
-    args: dict[str, Any], app: str, platform: str, *, image: str = "image", container: str = "container"
+    args: dict[str, Any], app: str, repos: Repositories, *, image: str = "image", container: str = "container"
 ) -> dict[str, Any]:
     """Service arguments with app/<app> built into ECR, unless the stack names an image itself.
 
@@ -26,8 +59,14 @@ def with_app_image(
     """
     if image in args:
         return args
-    # Throwaway stacks may be destroyed with their images; prod's repositories refuse (issue 10).
-    built = build_image(app, APPS / app, platform=platform, force_delete=pulumi.get_stack() != "prod")
+    built = build_image(
+        app,
+        APPS / app,
+        platform=repos.platform,
+        force_delete=repos.force_delete,
+        kms_key_arn=repos.kms_key_arn,
+        protect=repos.protect,
+    )
     settings = args.get(container) or ContainerArgs()
     if settings.health_check_command is None and built.health_check_command:
         settings = dataclasses.replace(settings, health_check_command=built.health_check_command)

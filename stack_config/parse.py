@@ -28,8 +28,18 @@ PLATFORMS = {"linux/amd64": "X86_64", "linux/arm64": "ARM64"}
 
 @dataclass(frozen=True)
 class ImagesConfig:
+    """`fargate-lb:images`: how the images `pulumi up` builds are built and kept."""
+
     platform: str
     """Docker platform images are built for, `linux/amd64` or `linux/arm64`."""
+    force_delete: bool = True
+    """`forceDelete`: `pulumi destroy` deletes the ECR repositories with their images. Default true
+    (throwaway stacks); production sets false."""
+    protect: bool = False
+    """`protect`: Pulumi `protect` on the repositories and their key. Default false."""
+    encrypt_repositories: bool = False
+    """`encryptRepositories`: one customer-managed KMS key for every repository the stack builds
+    (Security Hub ECR.5). Default false: ECR's AES-256."""
 
     @property
     def cpu_architecture(self) -> str:
@@ -97,14 +107,22 @@ def _region(raw: Mapping[str, Any], environments: tuple[str, ...]) -> str:
     return str(region)
 
 
+_IMAGE_FLAGS = {"forceDelete": True, "protect": False, "encryptRepositories": False}
+
+
 def _images(raw: Mapping[str, Any]) -> ImagesConfig:
     images_raw = dict(section(raw, "images") or {})
     platform = images_raw.pop("platform", "linux/amd64")
+    flags = {key: images_raw.pop(key, fallback) for key, fallback in _IMAGE_FLAGS.items()}
     if images_raw:
-        raise ConfigError(f"{PROJECT}:images.{next(iter(images_raw))}: is not a known setting; allowed: platform")
+        allowed = ", ".join(["platform", *_IMAGE_FLAGS])
+        raise ConfigError(f"{PROJECT}:images.{next(iter(images_raw))}: is not a known setting; allowed: {allowed}")
     if platform not in PLATFORMS:
         raise ConfigError(f"{PROJECT}:images.platform: must be one of {', '.join(PLATFORMS)}, got {platform!r}")
-    return ImagesConfig(platform)
+    for key, value in flags.items():
+        if not isinstance(value, bool):
+            raise ConfigError(f"{PROJECT}:images.{key}: must be true or false, got {value!r}")
+    return ImagesConfig(platform, flags["forceDelete"], flags["protect"], flags["encryptRepositories"])
 
 
 def _check_empty_images(raw: Mapping[str, Any], region: str) -> None:

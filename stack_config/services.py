@@ -34,7 +34,10 @@ from fargatelb.web import resolve_web_args
 from .keys import PROJECT, ConfigError, config_key, relabel
 
 # The program wires these from other components; a stack file can't set them.
-WIRED_BY_PROGRAM = ("network", "cluster", "load_balancer", "discoverable", "cpu_architecture", "internet_egress")
+WIRED_BY_PROGRAM = (
+    "network", "cluster", "load_balancer", "discoverable", "cpu_architecture", "internet_egress",
+    "image_repository_force_delete", "image_repository_kms_key_arn", "image_repository_protect",  # fargate-lb:images
+)  # fmt: skip
 # What validation sees where the program wires a value (or `pulumi up` builds an image).
 _NETWORK = NetworkRef("vpc-from-network", [], [], "sg-from-network", "pl-from-network", "10.0.0.0/16")
 _PLACEHOLDERS: dict[str, Any] = {"network": _NETWORK, "image": "built-by-pulumi-up"}

@@ -160,9 +160,12 @@ class UdpNlbServiceArgs:
     image_repository_kms_key_arn: Optional[pulumi.Input[str]] = None
     """Encrypt the built sidecar's ECR repository with this customer-managed KMS key (Security Hub
     ECR.5). Default none: ECR's own AES-256 encryption."""
+    image_repository_protect: Optional[bool] = None
+    """Pulumi `protect` on the built sidecar's ECR repository. Default: `protect`."""
     protect: Optional[bool] = None
     """Pulumi `protect` on the service's stateful resources: its log group, the log group's KMS key
-    and the built sidecar's ECR repository, so `pulumi destroy` stops at them. Default false."""
+    and (unless `image_repository_protect` says otherwise) the built sidecar's ECR repository, so
+    `pulumi destroy` stops at them. Default false."""
 
 
 @dataclass(frozen=True)
@@ -426,7 +429,7 @@ class UdpNlbService(pulumi.ComponentResource):
                 platform=PLATFORMS[s.task.cpu_architecture],
                 force_delete=bool(args.image_repository_force_delete),
                 kms_key_arn=args.image_repository_kms_key_arn,
-                protect=s.task.protect,
+                protect=bool(default(args.image_repository_protect, s.task.protect)),
                 parent=self,
             )
             image = built.uri
