@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pulumi
 
-from fargatelb import InvalidArgument, verify
+from fargatelb import InvalidArgument, production, verify
 from fargatelb.graph import Graph, Node
 from fargatelb.mocks import Recording
 from offline import ROOT, parse_stack, stack_file, stacks, synthesize_stack
@@ -163,6 +163,19 @@ def print_offline_notes(config: StackConfig) -> None:
         )
 
 
+def print_production(config: StackConfig, graph: Graph) -> list[production.Violation]:
+    """A production stack's profile (each override with its reason), then the production controls
+    judged on the recorded resources, as the policy pack judges a real preview's."""
+    if config.production is None:
+        return []
+    print("\n".join(config.production.lines()))
+    found = production.violations(graph, config.production.declaration)
+    print(f"  controls on the recorded resources: {'ok' if not found else f'{len(found)} violation(s)'}")
+    for violation in found:
+        print(f"    {violation}")
+    return found
+
+
 def preview(stack: str) -> int:
     started = time.perf_counter()
     try:
@@ -181,6 +194,7 @@ def preview(stack: str) -> int:
     custom = sum(1 for r in rec.registrations if r.custom or r.remote)
     print(f"stack {stack}: {custom} resources, synthesized and checked offline in {elapsed:.2f} s")
     print_offline_notes(config)
+    refused = print_production(config, graph)
     print_resources(rec)
     print("paths:")
     for path in report.paths:
@@ -190,10 +204,13 @@ def preview(stack: str) -> int:
         print(f"  {finding}")
     counts = f"{len(report.errors)} errors, {len(report.warnings)} warnings, {len(report.unknowns)} unknown"
     caveat = f"; with {len(config.stand_ins)} offline stand-in(s), listed at the top" if config.stand_ins else ""
-    print(f"verdict: {'ok' if report.ok else 'BROKEN'} ({counts}{caveat})")
+    if refused:
+        caveat += f"; {len(refused)} production control violation(s), listed at the top"
+    ok = report.ok and not refused
+    print(f"verdict: {'ok' if ok else 'BROKEN'} ({counts}{caveat})")
     files = write_diagram(stack_file(stack)[2], graph, report)
     print("diagram: " + ", ".join(str(f.relative_to(ROOT)) for f in files))
-    return 0 if report.ok else 1
+    return 0 if ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@ endpoints), before any resource is created."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +16,11 @@ from fargatelb._args import from_mapping
 from fargatelb.network import resolve_network_args
 from fargatelb.regions import region_problem, zone_count_of
 
-from . import mode
+from . import mode, production
 from .keys import PROJECT, ConfigError, relabel, section, stack_file
 from .mode import OfflineRun, StandIn
 from .namespaces import check_engine_settings, check_namespaces
+from .production import Profile
 from .reach import check_reachable, with_secret_endpoints
 from .services import ServiceConfig, parse_alb, parse_services, parse_udp, parse_web
 from .tls import check_certificate_region, check_with_aws, with_certificate
@@ -67,6 +69,8 @@ class StackConfig:
     unresolved_environments: tuple[str, ...] = ()
     """ESC environments the stack imports that an offline run couldn't read: values they set are
     checked only by a real preview."""
+    production: Profile | None = None
+    """The production profile the stack declares (its overrides and their reasons); None if it doesn't."""
 
     @property
     def calls(self) -> tuple[tuple[str, str], ...]:
@@ -189,7 +193,7 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
     check_reachable(present, region, nat)
     if not nat:
         network = with_secret_endpoints(network, [kwargs for _, kwargs in present])
-    return StackConfig(
+    config = StackConfig(
         region=region,
         network=network,
         images=images,
@@ -201,6 +205,7 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
         stand_ins=tuple(stand_ins),
         unresolved_environments=environments,
     )
+    return dataclasses.replace(config, production=production.check(raw, config, source))
 
 
 def load() -> StackConfig:
