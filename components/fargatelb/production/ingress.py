@@ -119,7 +119,7 @@ def world_family(cidrs: Iterable[object]) -> int | None:
     """4 or 6 when `cidrs` together cover that whole address space, else None."""
     networks = _networks(cidrs)
     for family in (4, 6):
-        collapsed = ipaddress.collapse_addresses([n for n in networks if n.version == family])  # type: ignore[misc]
+        collapsed = ipaddress.collapse_addresses([n for n in networks if n.version == family])  # type: ignore[type-var]
         if any(n == _WORLD[family] for n in collapsed):
             return family
     return None
@@ -128,7 +128,7 @@ def world_family(cidrs: Iterable[object]) -> int | None:
 def _covered(entries: list[_Entry], family: int) -> list[_Entry] | None:
     """The entries of `family` if together they cover its whole space, else None."""
     mine = [e for e in entries if e.network.version == family]
-    collapsed = ipaddress.collapse_addresses([e.network for e in mine])  # type: ignore[misc]
+    collapsed = ipaddress.collapse_addresses([e.network for e in mine])  # type: ignore[type-var]
     return mine if any(n == _WORLD[family] for n in collapsed) else None
 
 
@@ -159,6 +159,10 @@ def _openings_of(group: Node, entries: list[_Entry]) -> list[WorldOpening]:
 
 
 def _opening(group: Node, protocol: str, ports: tuple[int, int], family: int, entries: list[_Entry]) -> WorldOpening:
+    def inside_another(e: _Entry) -> bool:
+        return any(o.network != e.network and e.network.subnet_of(o.network) for o in entries)  # type: ignore[arg-type]
+
+    entries = [e for e in entries if not inside_another(e)]  # name the rules that make it the world
     cidrs = tuple(sorted({str(e.network) for e in entries}, key=lambda c: ipaddress.ip_network(c)))
     rules = tuple({e.node.urn: e.node for e in entries}.values())
     return WorldOpening(group, protocol, ports, family, rules, cidrs)
