@@ -7,6 +7,7 @@ broken and on the committed prod stack.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -92,3 +93,38 @@ def test_dev_previews_with_nothing_stood_in(capsys: pytest.CaptureFixture[str]) 
     assert main(["dev"]) == 0
     out = capsys.readouterr().out
     assert "stand-ins:" not in out and "stand-in(s)" not in out
+    assert "production:" not in out, "dev declares no profile: nothing is enforced or printed"
+
+
+# --- the production profile -----------------------------------------------------------------------
+
+WEAKENED = sorted(p for p in (FIXTURES / "broken").glob("Pulumi.prod-*.yaml") if "-override-" not in p.name)
+
+
+@pytest.mark.parametrize("path", WEAKENED, ids=lambda p: p.name[len("Pulumi.") : -len(".yaml")])
+def test_each_weakened_production_variant_is_refused_naming_its_key_the_control_and_the_override(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from preview import main
+
+    key = re.search(r"^# key: (.*)$", path.read_text(), re.M)
+    assert key is not None
+    assert main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: {key[1]}: "), err
+    control = re.search(r"needs .*, for ((?:ELB|EC2|ECR|KMS)\.\d+ \(Security Hub|FLB\.[A-Z]+ \(fargatelb): ", err)
+    assert control, f"the control is named: {err}"
+    assert 'Or override the control with its reason in pulumi:tags: {"fargatelb:override:' in err
+
+
+def test_an_overridden_control_previews_and_the_preview_prints_its_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    from preview import main
+
+    assert main([str(FIXTURES / "valid" / "Pulumi.prod-override-access-logs.yaml")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:4] == [
+        "production: fargatelb:profile: production; 10 of 11 controls enforced, 1 overridden",
+        "  override ELB.5 (Security Hub: application load balancers write access logs): lets through "
+        "fargate-lb:web.accessLogs; reason: the platform's edge proxy logs every request (ticket OPS-1234)",
+        "  controls on the recorded resources: ok",
+    ]
