@@ -58,9 +58,12 @@ class _Findings:
     """(config key, what it is, what production needs) per control, in the order found."""
 
     found: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    order: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(control, key, problem, needed) in the order found: the stack file's order of sections."""
 
     def add(self, control: str, key: str, problem: str, needed: str = "true") -> None:
         self.found.setdefault(control, []).append((key, problem, needed))
+        self.order.append((control, key, problem, needed))
 
 
 def _declaration(raw: Mapping[str, Any]) -> Declaration:
@@ -188,12 +191,11 @@ def check(raw: Mapping[str, Any], config: Any, source: str) -> Profile | None:
 def _verdict(f: _Findings, declared: Declaration, source: str) -> Profile:
     refused: dict[str, list[str]] = {}  # config key → the controls it breaks
     said: dict[str, tuple[str, str]] = {}  # config key → (what it is, what production needs)
-    for control, found in f.found.items():
+    for control, key, problem, needed in f.order:
         if declared.waived(control) is None:
-            for key, problem, needed in found:
-                if control not in refused.setdefault(key, []):
-                    refused[key].append(control)
-                said.setdefault(key, (problem, needed))
+            if control not in refused.setdefault(key, []):
+                refused[key].append(control)
+            said.setdefault(key, (problem, needed))
     if refused:
         lines = []
         for key, controls in refused.items():
