@@ -4,20 +4,42 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config stackfile.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e
-# Only cfn-lint's data is read (scripts/extract_aws_schemas.py): installed without its dependencies.
-CFN_LINT := cfn-lint==1.58.0
+SOURCES := __main__.py stack_config images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e
+# Everything is installed from hashed locks (`make lock` writes them from requirements*.txt), with
+# --require-hashes: pip refuses a file whose sha256 the lock doesn't list, and a dependency the lock
+# doesn't pin. ./components, an editable install, can't be hashed: it goes in last, its dependencies
+# already installed from the lock, without build isolation (so it's built by the locked setuptools).
+# requirements-nodeps.lock holds what is installed without its dependencies (cfn-lint: only its
+# data is read, by scripts/extract_aws_schemas.py).
+LOCKS := requirements.lock requirements-dev.lock requirements-nodeps.lock
+PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: setup test test-e2e lint preview preview-all e2e e2e-all pulumi-preview up verify-deploy bench clean
+.PHONY: setup policy-venv lock test test-e2e lint preview preview-all e2e e2e-all pulumi-preview up verify-deploy bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt components/pyproject.toml policy/requirements.txt
+# Says what it is doing, and pip lists each package as it goes (a first setup takes a minute or two).
+$(VENV)/.installed: $(LOCKS) components/pyproject.toml policy/requirements.txt
+	@echo "setup 1/3: a virtualenv in $(VENV) ($(PYTHON)), and the locked, hashed requirements-dev.lock"
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
-	$(VENV)/bin/pip install --quiet --no-deps $(CFN_LINT)
+	$(PY) -m pip install --progress-bar off --require-hashes -r requirements-dev.lock
+	@echo "setup 2/3: the fargatelb package (./components, editable, built by the locked setuptools)"
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e ./components
+	@echo "setup 3/3: cfn-lint without its dependencies (only its schemas are read)"
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-nodeps.lock
 	touch $@
+	@echo "setup: done; $(VENV) is up to date until a requirements file changes"
 
 setup: $(VENV)/.installed
+
+# The policy pack's virtualenv (policy/PulumiPolicy.yaml: venv) is the program's, so the pack runs on
+# the same hashed packages: left missing, the Pulumi CLI would create it from policy/requirements.txt
+# without hashes. The workflows run this before every real preview and up.
+policy-venv: setup
+	test -e policy/venv || ln -s ../$(VENV) policy/venv
+
+lock:  ## regenerate requirements*.lock from requirements*.txt (pip-tools from PyPI); UPGRADE=1 moves every pin
+	$(PYTHON) -m venv build/pip-tools
+	build/pip-tools/bin/pip install --quiet $(PIP_TOOLS)
+	build/pip-tools/bin/python scripts/lock_requirements.py --pip-compile build/pip-tools/bin/pip-compile $(if $(UPGRADE),--upgrade)
 
 test: setup  ## unit tests under Pulumi mocks, the verdict, the apps as real processes (under 30 s)
 	$(PY) -m pytest -q
@@ -33,11 +55,11 @@ lint: setup  ## ruff, mypy, hadolint
 
 # The preview exits 0 (proven), 1 (a path broken) or 2 (config invalid), but make exits 2 whenever a
 # recipe fails: `./preview $(STACK)` is the documented command that keeps the three apart.
-preview: setup  ## the offline preview: resources, proven paths, findings, diagram; no cloud needed
-	$(PY) preview.py $(STACK)
+preview: setup  ## the offline preview: the verdict first, findings with fixes, paths, cost; no cloud needed
+	@$(PY) preview.py $(STACK)
 
 preview-all: setup
-	$(PY) preview.py --all
+	@$(PY) preview.py --all
 
 e2e: setup  ## the stack's data plane in network namespaces, real apps and traffic (root); MUTATE=name breaks one thing
 	$(PY) -m e2e $(STACK) $(if $(MUTATE),--mutate $(MUTATE))

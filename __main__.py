@@ -19,7 +19,6 @@ from fargatelb import (
     ApplicationLoadBalancerArgs,
     LoadBalancedFargateService,
     LoadBalancedFargateServiceArgs,
-    NatStrategy,
     PrivateNetwork,
     ServiceCall,
     ServiceCallArgs,
@@ -28,8 +27,9 @@ from fargatelb import (
     UdpNlbService,
     UdpNlbServiceArgs,
 )
+from fargatelb.alarms import stack_dashboard
 from fargatelb.calls import call_url, call_variable
-from images import Repositories, with_app_image
+from images import AppImages
 from stack_config import load, relabelled
 
 
@@ -45,11 +45,10 @@ def deployment(c: LoadBalancedFargateService | UdpNlbService, **more: pulumi.Inp
 
 
 config = load()  # everything validated before the first resource
+apps = AppImages(config.images)  # fargate-lb:images: every ECR repository the stack builds
 deployments: dict[str, dict[str, Any]] = {}
-repos = Repositories(config.images)  # fargate-lb:images: every ECR repository the stack builds
 with relabelled("network"):
     network = PrivateNetwork("network", config.network)
-nat = (config.network.nat_strategy or NatStrategy.NONE) != NatStrategy.NONE
 # Services find the ones they call by name in a private DNS namespace of the VPC.
 namespace = f"{pulumi.get_stack()}.{pulumi.get_project()}.internal" if config.calls else None
 cluster = ServiceCluster("services", ServiceClusterArgs(network=network.ref, namespace=namespace))
@@ -60,11 +59,9 @@ pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("availabilityZones", network.availability_zones)
 
 if config.web is not None:
-    web_args = with_app_image(config.web, "web", repos)
+    web_args = apps.with_image(config.web, "web")
     with relabelled("web"):  # e.g. a domain's hosted zone this account doesn't hold
-        web = LoadBalancedFargateService(
-            "web", LoadBalancedFargateServiceArgs(**common, **web_args, internet_egress=nat)
-        )
+        web = LoadBalancedFargateService("web", LoadBalancedFargateServiceArgs(**common, **web_args))
     pulumi.export("url", web.url)
     deployments["web"] = deployment(web, url=web.url)
 
@@ -76,7 +73,7 @@ if config.services:
     ports = {s.name: s.container_port for s in config.services}
     services: dict[str, LoadBalancedFargateService] = {}
     for service in config.services:
-        kwargs = with_app_image(service.kwargs, service.build, repos)
+        kwargs = apps.with_image(service.kwargs, service.build)
         urls = {call_variable(c): call_url(c, namespace or "", ports[c]) for c in service.calls}
         environment = {**(kwargs.pop("environment", None) or {}), **urls}
         with relabelled(f"services.{service.name}"):
@@ -84,7 +81,7 @@ if config.services:
                 service.name,
                 LoadBalancedFargateServiceArgs(
                     **common, **kwargs, environment=environment or None, load_balancer=alb.ref,
-                    discoverable=service.name in callees, internet_egress=nat,
+                    discoverable=service.name in callees,
                 ),
             )  # fmt: skip
         deployments[service.name] = deployment(services[service.name], url=services[service.name].url)
@@ -106,19 +103,23 @@ if config.udp is not None:
         # app/udp tells its task id only to sources it trusts: the sidecar (localhost) and the VPC.
         trusted = network.vpc_cidr.apply(lambda cidr: f"127.0.0.0/8,{cidr}")
         environment = {"TRUSTED_CIDRS": trusted, **(udp_args.get("environment") or {})}
-        udp_args = {**with_app_image(udp_args, "udp", repos), "environment": environment}
+        udp_args = {**apps.with_image(udp_args, "udp"), "environment": environment}
     health_mode = getattr(udp_args.get("health_check"), "mode", None)
     if "health_check_image" not in udp_args and health_mode != "service":
-        # The component builds the sidecar from the package: its repository is one of the stack's.
-        sidecar_repository = {
-            "force_delete": repos.force_delete,
-            "kms_key_arn": repos.kms_key_arn,
-            "protect": repos.protect,
-        }
-        udp_args |= {f"image_repository_{k}": v for k, v in sidecar_repository.items()}
+        udp_args |= apps.sidecar_repository()  # the component builds the sidecar: one of the stack's repositories
     with relabelled("udp"):
-        udp = UdpNlbService("udp", UdpNlbServiceArgs(**common, **udp_args, internet_egress=nat))
+        udp = UdpNlbService("udp", UdpNlbServiceArgs(**common, **udp_args))
     pulumi.export("udpEndpoint", pulumi.Output.concat(udp.load_balancer_dns_name, ":", udp.udp_port.apply(str)))
     deployments["udp"] = deployment(udp)
 
+# One dashboard for the stack: every service's deployment alarms.
+alarmed: list[LoadBalancedFargateService | UdpNlbService] = [
+    *([web] if config.web is not None else []),
+    *(services.values() if config.services else []),
+    *([udp] if config.udp is not None else []),
+]
+if alarmed:
+    board = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+    stack_dashboard(board, config.region, [s.alarm_arns for s in alarmed])
+    pulumi.export("dashboard", board)
 pulumi.export("deployments", deployments)

@@ -8,7 +8,6 @@ applies `fargate-lb:images` to every repository the stack builds: `forceDelete`,
 
 import dataclasses
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +15,21 @@ import pulumi
 
 from fargatelb import ContainerArgs
 from fargatelb._kms import repository_key
-from fargatelb.build import build_image
+from fargatelb.build import BuiltImage, build_image
 from stack_config import ImagesConfig
 
 ROOT = Path(__file__).resolve().parent
 APPS = ROOT / "app"
 
 
-@dataclass
-class Repositories:
-    """How the stack's ECR repositories are made (`fargate-lb:images`)."""
+class AppImages:
+    """The apps of one program run, each built once however many services run it (a second
+    `<app>-repo` would be a duplicate URN, which the engine refuses), into repositories made as
+    `fargate-lb:images` says."""
 
-    images: ImagesConfig
+    def __init__(self, images: ImagesConfig) -> None:
+        self.images = images
+        self._built: dict[str, BuiltImage] = {}
 
     @property
     def platform(self) -> str:
@@ -49,27 +51,39 @@ class Repositories:
         opts = pulumi.ResourceOptions(protect=self.images.protect)
         return repository_key("images-key", {"Name": "images-key"}, opts).arn  # type: ignore[no-any-return]
 
+    def built(self, app: str) -> BuiltImage:
+        if app not in self._built:
+            self._built[app] = build_image(
+                app,
+                APPS / app,
+                platform=self.platform,
+                force_delete=self.force_delete,
+                kms_key_arn=self.kms_key_arn,
+                protect=self.protect,
+            )
+        return self._built[app]
 
-def with_app_image(
-    args: dict[str, Any], app: str, repos: Repositories, *, image: str = "image", container: str = "container"
-) -> dict[str, Any]:
-    """Service arguments with app/<app> built into ECR, unless the stack names an image itself.
+    def with_image(
+        self, args: dict[str, Any], app: str, *, image: str = "image", container: str = "container"
+    ) -> dict[str, Any]:
+        """Service arguments with app/<app> built into ECR, unless the stack names an image itself.
 
-    The built app's health check and Dockerfile `USER` become the container's, unless the stack sets them.
-    """
-    if image in args:
-        return args
-    built = build_image(
-        app,
-        APPS / app,
-        platform=repos.platform,
-        force_delete=repos.force_delete,
-        kms_key_arn=repos.kms_key_arn,
-        protect=repos.protect,
-    )
-    settings = args.get(container) or ContainerArgs()
-    if settings.health_check_command is None and built.health_check_command:
-        settings = dataclasses.replace(settings, health_check_command=built.health_check_command)
-    if settings.user is None:
-        settings = dataclasses.replace(settings, user=built.user)
-    return {**args, image: built.uri, container: settings}
+        The built app's health check and Dockerfile `USER` become the container's, unless the stack sets them.
+        """
+        if image in args:
+            return args
+        built = self.built(app)
+        settings = args.get(container) or ContainerArgs()
+        if settings.health_check_command is None and built.health_check_command:
+            settings = dataclasses.replace(settings, health_check_command=built.health_check_command)
+        if settings.user is None:
+            settings = dataclasses.replace(settings, user=built.user)
+        return {**args, image: built.uri, container: settings}
+
+    def sidecar_repository(self) -> dict[str, Any]:
+        """UdpNlbServiceArgs for the sidecar repository the component builds: one of the stack's."""
+        return {
+            "image_repository_force_delete": self.force_delete,
+            "image_repository_kms_key_arn": self.kms_key_arn,
+            "image_repository_protect": self.protect,
+        }

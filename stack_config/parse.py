@@ -13,6 +13,7 @@ from pulumi.runtime import config as runtime_config
 
 from fargatelb import InvalidArgument, NatStrategy, PrivateNetworkArgs
 from fargatelb._args import from_mapping
+from fargatelb.cost import CostAssumptions
 from fargatelb.network import resolve_network_args
 from fargatelb.regions import region_problem, zone_count_of
 
@@ -69,6 +70,8 @@ class StackConfig:
     unresolved_environments: tuple[str, ...] = ()
     """ESC environments the stack imports that an offline run couldn't read: values they set are
     checked only by a real preview."""
+    cost: CostAssumptions = dataclasses.field(default_factory=CostAssumptions)
+    """`fargate-lb:cost`: the traffic the monthly estimate assumes (the offline preview prices with it)."""
     production: Profile | None = None
     """The production profile the stack declares (its overrides and their reasons); None if it doesn't."""
 
@@ -129,6 +132,13 @@ def _images(raw: Mapping[str, Any]) -> ImagesConfig:
     return ImagesConfig(platform, flags["forceDelete"], flags["protect"], flags["encryptRepositories"])
 
 
+def _cost(raw: Mapping[str, Any]) -> CostAssumptions:
+    try:
+        return CostAssumptions.from_mapping(section(raw, "cost") or {}, section=f"{PROJECT}:cost")
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+
+
 def _check_empty_images(raw: Mapping[str, Any], region: str) -> None:
     for name in ("web", "udp"):
         section_raw = section(raw, name) or {}
@@ -156,6 +166,7 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
             f"{PROJECT}:network.azCount: {region} offers {zones} availability zones to a new account, so azCount "
             f"must be from 1 to {zones}, got {network_settings.az_count}"
         )
+    cost = _cost(raw)
     images = _images(raw)
     _check_empty_images(raw, region)
 
@@ -191,12 +202,16 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
     named = [("web", web), ("udp", udp), *((f"services.{s.name}", s.kwargs) for s in services)]
     present = [(name, kwargs) for name, kwargs in named if kwargs is not None]
     check_reachable(present, region, nat)
-    if not nat:
-        network = with_secret_endpoints(network, [kwargs for _, kwargs in present])
+    # A service reads its secrets through NAT only if it may reach the internet; every other one needs
+    # the secretsmanager/ssm endpoints.
+    network = with_secret_endpoints(
+        network, [kwargs for _, kwargs in present if not (nat and kwargs.get("internet_egress"))]
+    )
     config = StackConfig(
         region=region,
         network=network,
         images=images,
+        cost=cost,
         web=web,
         udp=udp,
         alb=alb,

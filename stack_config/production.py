@@ -38,20 +38,6 @@ class Profile:
     waived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Control id → the config keys whose settings its override lets through (empty: not needed)."""
 
-    @property
-    def declaration(self) -> Declaration:
-        return Declaration(production=True, overrides=self.overrides)
-
-    def lines(self) -> list[str]:
-        """What the preview prints about the profile: each override with its reason."""
-        out = [f"production: {PROFILE_TAG}: production; {len(CONTROLS) - len(self.overrides)} of {len(CONTROLS)} "
-               f"controls enforced, {len(self.overrides)} overridden"]  # fmt: skip
-        for control, reason in self.overrides.items():
-            keys = self.waived.get(control, ())
-            through = f"lets through {', '.join(keys)}" if keys else "not needed: the stack meets it"
-            out.append(f"  override {CONTROLS[control]}: {through}; reason: {reason}")
-        return out
-
 
 @dataclass
 class _Findings:

@@ -35,7 +35,7 @@ from .keys import PROJECT, ConfigError, config_key, relabel
 
 # The program wires these from other components; a stack file can't set them.
 WIRED_BY_PROGRAM = (
-    "network", "cluster", "load_balancer", "discoverable", "cpu_architecture", "internet_egress",
+    "network", "cluster", "load_balancer", "discoverable", "cpu_architecture",
     "image_repository_force_delete", "image_repository_kms_key_arn", "image_repository_protect",  # fargate-lb:images
 )  # fmt: skip
 # What validation sees where the program wires a value (or `pulumi up` builds an image).

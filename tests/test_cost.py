@@ -13,6 +13,7 @@ from fargatelb.cost.estimate import FREE_TYPES
 from fargatelb.cost.model import amount
 from fargatelb.graph import Graph, Node
 from offline import stack_config, synthesize_stack
+from synth_helpers import committed_recording
 
 PRICES = load_prices()
 EU = "eu-west-1"
@@ -36,11 +37,14 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "dev-per-az": {"network": {"natStrategy": "per_az"}},
     "prod": {},
+    "platform": {},
 }
 _graphs: dict[str, Graph] = {}
 
 
 def graph(variant: str) -> Graph:
+    if variant in ("dev", "prod"):
+        return committed_recording(variant).graph()
     if variant not in _graphs:
         stack = variant.split("-")[0]
         config = stack_config(stack)
@@ -87,7 +91,7 @@ def test_items_add_up_to_the_totals_exactly_also_in_json(variant: str) -> None:
     assert "fargate-lb:cost.requestsPerSecond" in {a["key"] for a in document["assumptions"]}
 
 
-@pytest.mark.parametrize("variant", ["dev", "prod"])
+@pytest.mark.parametrize("variant", ["dev", "prod", "platform"])
 def test_every_resource_is_priced_listed_or_known_free(variant: str) -> None:
     g = graph(variant)
     listed = {r.urn for i in cost(variant).items for r in i.resources}
@@ -290,3 +294,21 @@ def test_hosted_zones_are_priced_and_awsx_repositories_not_twice() -> None:
     assert by_key(result, "route53HostedZoneMonth") == [price("route53HostedZoneMonth")]
     assert by_key(result, "ecrStorageGbMonth") == [amount(Decimal("0.5") * price("ecrStorageGbMonth"))]
     assert not result.unpriced
+
+
+def test_service_discovery_is_priced_per_namespace_and_per_registered_task() -> None:
+    g = graph("platform")
+    result = cost("platform")
+    (namespace,) = g.of_type("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace")
+    zones = [i for i in result.items if namespace.urn in {r.urn for r in i.resources}]
+    zone_month = price("route53HostedZoneMonth")
+    assert [(i.price_key, i.monthly_usd) for i in zones] == [("route53HostedZoneMonth", zone_month)]
+    for registry in g.of_type("aws:servicediscovery/service:Service"):
+        (item,) = [i for i in result.items if registry.urn in {r.urn for r in i.resources}]
+        (service,) = g.referrers(registry, "aws:ecs/service:Service", "serviceRegistries")
+        (target,) = g.referrers(service, "aws:appautoscaling/target:Target", "resourceId")
+        each = price("cloudMapResourceMonth")
+        assert item.monthly_usd == Decimal(str(target.get("minCapacity"))) * each
+        assert item.monthly_usd_at_max == Decimal(str(target.get("maxCapacity"))) * each
+    scheduled = g.of_type("aws:appautoscaling/scheduledAction:ScheduledAction")
+    assert scheduled and all(s.type in FREE_TYPES for s in scheduled)

@@ -6,6 +6,7 @@ stand-in interpreter in a copy of the repo's wrapper and Makefile; the real prev
 broken and on the committed prod stack.
 """
 
+import json
 import os
 import re
 import shutil
@@ -30,7 +31,8 @@ def fake_repo(tmp_path: Path) -> Path:
     """The wrapper and Makefile beside a virtualenv whose python exits with $FAKE_EXIT."""
     shutil.copy(ROOT / "preview", tmp_path / "preview")
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
-    requirements = ["requirements.txt", "requirements-dev.txt", "components/pyproject.toml", "policy/requirements.txt"]
+    locks = ["requirements.lock", "requirements-dev.lock", "requirements-nodeps.lock"]
+    requirements = [*locks, "components/pyproject.toml", "policy/requirements.txt"]
     earlier = time.time() - 100  # older than .venv/.installed: set up, nothing to do
     for requirement in requirements:
         (tmp_path / requirement).parent.mkdir(parents=True, exist_ok=True)
@@ -73,27 +75,39 @@ def test_a_broken_stack_file_exits_2_naming_the_file_and_key_without_a_traceback
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-def test_prod_previews_ok_offline_and_says_first_what_a_real_preview_needs(capsys: pytest.CaptureFixture[str]) -> None:
+def test_prod_previews_ok_offline_verdict_first_then_what_a_real_preview_needs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fargatelb.preview import cli
     from preview import main
+    from synth_helpers import committed_run
 
-    assert main(["prod"]) == 0
+    # The session's run of prod (the same runner, stand-in marker and all), rendered by the command.
+    monkeypatch.setattr(cli, "run_program", lambda project, stack, **_: committed_run(stack))
+    assert main(["prod", "--no-png", "--out", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("stack prod: ")
-    assert lines[1] == "stand-ins: a real `pulumi preview` of this stack refuses to start until you set these:"
-    assert lines[2].startswith("  fargate-lb:web.certificateArn = arn:aws:acm:eu-west-1:123456789012:certificate/0000")
-    assert "pulumi config set --stack prod --path 'fargate-lb:web.domain.name'" in lines[3]
-    assert "pulumi config set --stack prod --path 'fargate-lb:web.certificateArn'" in lines[4]
-    verdict = next(line for line in lines if line.startswith("verdict: "))
-    assert verdict.startswith("verdict: ok (") and "with 1 offline stand-in(s), listed at the top" in verdict
+    assert re.fullmatch(
+        r"stack prod: ok \(0 errors, 0 warnings, 0 unknown\), \d+ resources, checked offline in [\d.]+ s; "
+        r"1 offline stand-in, below",
+        lines[0],
+    ), lines[0]
+    assert lines[1].startswith("stand-in: fargate-lb:web.certificateArn, offline only: Pulumi.prod.yaml sets")
+    assert "value: arn:aws:acm:eu-west-1:123456789012:certificate/0000" in lines[3]
+    commands = "\n".join(lines[4:10])
+    assert "pulumi config set --stack prod --path 'fargate-lb:web.domain.name' app.example.com" in commands
+    assert "pulumi config set --stack prod --path 'fargate-lb:web.certificateArn' \\" in commands
+    assert (tmp_path / "prod" / "report.json").is_file()
 
 
-def test_dev_previews_with_nothing_stood_in(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_stack_is_a_usage_error_listing_the_stacks(capsys: pytest.CaptureFixture[str]) -> None:
     from preview import main
 
-    assert main(["dev"]) == 0
-    out = capsys.readouterr().out
-    assert "stand-ins:" not in out and "stand-in(s)" not in out
-    assert "production:" not in out, "dev declares no profile: nothing is enforced or printed"
+    with pytest.raises(SystemExit) as raised:
+        main(["nope"])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml"))
+    assert "no Pulumi.nope.yaml in" in err and f"stacks: {', '.join(stacks)}" in err
 
 
 # --- the production profile -----------------------------------------------------------------------
@@ -103,13 +117,13 @@ WEAKENED = sorted(p for p in (FIXTURES / "broken").glob("Pulumi.prod-*.yaml") if
 
 @pytest.mark.parametrize("path", WEAKENED, ids=lambda p: p.name[len("Pulumi.") : -len(".yaml")])
 def test_each_weakened_production_variant_is_refused_naming_its_key_the_control_and_the_override(
-    path: Path, capsys: pytest.CaptureFixture[str]
+    path: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from preview import main
 
     key = re.search(r"^# key: (.*)$", path.read_text(), re.M)
     assert key is not None
-    assert main([str(path)]) == 2
+    assert main([str(path), "--no-png", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"{path}: {key[1]}: "), err
     control = re.search(r"needs .*, for ((?:ELB|EC2|ECR|KMS)\.\d+ \(Security Hub|FLB\.[A-Z]+ \(fargatelb): ", err)
@@ -117,14 +131,27 @@ def test_each_weakened_production_variant_is_refused_naming_its_key_the_control_
     assert 'Or override the control with its reason in pulumi:tags: {"fargatelb:override:' in err
 
 
-def test_an_overridden_control_previews_and_the_preview_prints_its_reason(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_overridden_control_previews_and_the_preview_prints_its_reason(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     from preview import main
 
-    assert main([str(FIXTURES / "valid" / "Pulumi.prod-override-access-logs.yaml")]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[1:4] == [
-        "production: fargatelb:profile: production; 10 of 11 controls enforced, 1 overridden",
-        "  override ELB.5 (Security Hub: application load balancers write access logs): lets through "
-        "fargate-lb:web.accessLogs; reason: the platform's edge proxy logs every request (ticket OPS-1234)",
-        "  controls on the recorded resources: ok",
-    ]
+    path = FIXTURES / "valid" / "Pulumi.prod-override-access-logs.yaml"
+    assert main([str(path), "--no-png", "--out", str(tmp_path)]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # unwrapped
+    assert out.startswith("stack prod-override-access-logs: ok (0 errors, 0 warnings, 0 unknown)")
+    assert (
+        "production (fargatelb:profile: production): 10 of 11 controls enforced, 1 overridden; the resources meet "
+        "them override ELB.5 (application load balancers write access logs), lets through web-alb; reason: the "
+        "platform's edge proxy logs every request (ticket OPS-1234)"
+    ) in out
+    report = json.loads((tmp_path / "prod-override-access-logs" / "report.json").read_text())
+    assert report["production"]["overrides"][0]["letsThrough"] == ["web-alb"]
+
+
+def test_dev_declares_no_profile_and_prints_none(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from preview import main
+
+    assert main(["dev", "--no-png", "--out", str(tmp_path)]) == 0
+    assert "production" not in capsys.readouterr().out
+    assert json.loads((tmp_path / "dev" / "report.json").read_text())["production"] is None

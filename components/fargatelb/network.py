@@ -20,6 +20,7 @@ from pulumi_aws import cloudwatch, ec2, iam, vpc
 
 from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, coerce_args, default
 from .cidr import MAX_ZONES, plan_subnets
+from .policies import ENDPOINT_POLICY_SERVICES, account_endpoint_policy, flow_logs_trust
 from .refs import NetworkRef
 
 # Interface endpoints every Fargate task in a private subnet needs: the registry API, the image
@@ -202,6 +203,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             return {**settings.tags, "Name": f"{name}-{role}"}
 
         region = aws.get_region(opts=invoke).region
+        account = aws.get_caller_identity(opts=invoke).account_id
         zones = aws.get_availability_zones(
             state="available",
             # Local and Wavelength zones can't host a load balancer node.
@@ -292,6 +294,8 @@ class PrivateNetwork(pulumi.ComponentResource):
                 private_dns_enabled=True,
                 subnet_ids=[s.id for s in private_subnets],
                 security_group_ids=[endpoint_sg.id],
+                # Only this account's principals may use the endpoint (where the service takes a policy).
+                policy=account_endpoint_policy(account) if svc in ENDPOINT_POLICY_SERVICES else None,
                 tags=tags(f"vpce-{svc}"),
                 opts=child,
             )
@@ -308,7 +312,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         )
 
         if settings.flow_logs:
-            self._build_flow_logs(name, settings, network, region, tags, child)
+            self._build_flow_logs(name, settings, network, account, region, tags, child)
 
         self._name = name
         self._endpoint_sg = endpoint_sg
@@ -392,18 +396,22 @@ class PrivateNetwork(pulumi.ComponentResource):
         name: str,
         settings: _Settings,
         network: ec2.Vpc,
+        account: str,
         region: str,
         tags: Callable[[str], dict[str, str]],
         child: pulumi.ResourceOptions,
     ) -> None:
         stateful = pulumi.ResourceOptions(parent=child.parent, protect=settings.protect)
-        key = None
+        key = group_name = None
         if settings.encrypt_flow_logs:
             from ._kms import log_group_key
 
-            key = log_group_key(f"{name}-flow", region, tags, stateful, pulumi.InvokeOptions(parent=child.parent))
+            # The key's policy names the one log group it serves: that group's name is fixed first.
+            group_name = f"/fargatelb/{pulumi.get_project()}/{pulumi.get_stack()}/{name}-flow-logs"
+            key = log_group_key(f"{name}-flow", account, region, group_name, tags, stateful)
         group = cloudwatch.LogGroup(
             f"{name}-flow-logs",
+            name=group_name,
             retention_in_days=settings.flow_log_retention_days,
             kms_key_id=key.arn if key is not None else None,
             tags=tags("flow-logs"),
@@ -411,18 +419,8 @@ class PrivateNetwork(pulumi.ComponentResource):
         )
         role = iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            # Only VPC flow logs of this account and region may assume it (confused-deputy prevention).
+            assume_role_policy=flow_logs_trust(account, region),
             tags=tags("flow-logs-role"),
             opts=child,
         )

@@ -23,6 +23,7 @@ from pulumi_aws import lb
 from ._alb import ALB_FIELDS, AlbSettings, build_alb, lookup_zone, resolve_alb
 from ._args import InvalidArgument, check_port, coerce_args, default
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
+from .alarms import ALB_NAMESPACE, AlarmsArgs, Watched
 from .fargate import (
     Container,
     ContainerArgs,
@@ -105,6 +106,9 @@ class LoadBalancedFargateServiceArgs:
     which the component sets to `container_port`. Default none."""
     secrets: Optional[dict[str, str]] = None
     """Environment variables read from Secrets Manager or SSM, by ARN. Default none."""
+    secrets_kms_keys: Optional[list[str]] = None
+    """ARNs of the customer-managed KMS keys `secrets` are encrypted with: the execution role may
+    kms:Decrypt with them, through Secrets Manager or SSM only. Default none (AWS managed keys)."""
     health_check: Optional[HealthCheckArgs] = None
     """Target-group health check. Default: HTTP `/` on the traffic port, 10 s interval, healthy after 2."""
     listener_port: Optional[int] = None
@@ -123,7 +127,8 @@ class LoadBalancedFargateServiceArgs:
     self_signed_certificate: Optional[bool] = None
     """Own ALB only: generate a self-signed certificate and import it into ACM, for dev. Default false."""
     allowed_cidrs: Optional[list[str]] = None
-    """Own ALB only: client CIDRs (IPv4 or IPv6) admitted to the listeners. Default `0.0.0.0/0`."""
+    """Own ALB only: client CIDRs (IPv4 or IPv6) admitted to the listeners. Default `0.0.0.0/0` when
+    internet-facing, the VPC's block when internal."""
     internal: Optional[bool] = None
     """Own ALB only: an internal ALB, in the private subnets. Default false (internet-facing)."""
     deletion_protection: Optional[bool] = None
@@ -145,7 +150,12 @@ class LoadBalancedFargateServiceArgs:
     cpu_architecture: Optional[str] = None
     """`X86_64` or `ARM64`, matching the image's platform. Default `X86_64`."""
     internet_egress: Optional[bool] = None
-    """Let tasks open HTTPS to the internet (through NAT), e.g. to pull from a public registry. Default false."""
+    """Let tasks open HTTPS (tcp/443) to the internet through the network's NAT gateways, e.g. to pull
+    an image from a public registry or call an outside API. Needs a NAT strategy; the tasks otherwise
+    reach only the VPC endpoints (and what `calls` grants). Default false."""
+    alarms: Optional[AlarmsArgs] = None
+    """Deployment alarms (CloudWatch) ECS watches during a deployment, rolling it back when one fires.
+    Default on: target 5xx rate over 5%, unhealthy targets, fewer tasks running than desired."""
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
     protect: Optional[bool] = None
@@ -264,6 +274,10 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
     """The ALB's security group (the shared ALB's, on one)."""
     log_group_name: pulumi.Output[str]
     """The containers' CloudWatch log group."""
+    alarm_names: pulumi.Output[list[str]]
+    """The deployment alarms' names (ECS rolls a deployment back when one fires)."""
+    alarm_arns: pulumi.Output[list[str]]
+    """The deployment alarms' ARNs, for a dashboard."""
 
     def __init__(
         self, name: str, args: LoadBalancedFargateServiceArgs, opts: Optional[pulumi.ResourceOptions] = None
@@ -339,6 +353,7 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
             hops=hops,
             target_group=target_group,
             load_balancer_arn_suffix=arn_suffix,
+            watched=Watched(ALB_NAMESPACE, target_group.arn_suffix, self._alb_suffix(arn_suffix, s)),
             lb_container=(CONTAINER, s.container_port),
             wait_for=attached,
         )
@@ -349,6 +364,8 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
         self.task_definition_arn = parts.task_definition.arn
         self.load_balancer_security_group_id = pulumi.Output.from_input(lb_sg_id)
         self.log_group_name = parts.log_group.name
+        self.alarm_names = pulumi.Output.all(*[a.name for a in parts.alarms])
+        self.alarm_arns = pulumi.Output.all(*[a.arn for a in parts.alarms])
         self.register_outputs(
             {
                 "url": self.url,
@@ -361,8 +378,21 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
                 "task_definition_arn": self.task_definition_arn,
                 "load_balancer_security_group_id": self.load_balancer_security_group_id,
                 "log_group_name": self.log_group_name,
+                "alarm_names": self.alarm_names,
+                "alarm_arns": self.alarm_arns,
             }
         )
+
+    @staticmethod
+    def _alb_suffix(arn_suffix: pulumi.Input[str] | None, s: WebSettings) -> pulumi.Input[str]:
+        """The ALB's ARN suffix: the `LoadBalancer` dimension of the deployment alarms."""
+        if arn_suffix is None:
+            if s.task.alarms.enabled:
+                raise InvalidArgument(
+                    OWNER, "load_balancer", "needs arn_suffix: the deployment alarms watch the ALB's target group by it"
+                )
+            return ""
+        return arn_suffix
 
     def _rule(
         self, name: str, route: Route, listener_arn: pulumi.Input[str], target_group: lb.TargetGroup,

@@ -22,6 +22,8 @@ BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 HOSTED_ZONE = "aws:route53/zone:Zone"
 RECORD = "aws:route53/record:Record"
+DNS_NAMESPACE = "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace"
+DISCOVERY_SERVICE = "aws:servicediscovery/service:Service"
 INCLUDED_EPHEMERAL_GB = Decimal(20)
 ARCHITECTURES = {"X86_64": "X86", "ARM64": "Arm"}
 
@@ -177,6 +179,31 @@ def price_keys(ctx: Context) -> None:
         )
 
 
+def price_monitoring(ctx: Context) -> None:
+    """Deployment alarms are charged per metric they read (a metric-math alarm, each metric in its
+    expression); dashboards each month."""
+    for alarm in ctx.graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        queries = [q for q in alarm.get("metricQueries") or [] if isinstance(q, dict) and q.get("metric")]
+        count = len(queries) or 1
+        ctx.add(
+            [alarm],
+            f"CloudWatch alarm {alarm.name}",
+            "cloudwatchAlarmMetricMonth",
+            Decimal(count),
+            category="monitoring",
+            note=f"{count} metric(s) at standard resolution",
+        )
+    for board in ctx.graph.of_type("aws:cloudwatch/dashboard:Dashboard"):
+        ctx.add(
+            [board],
+            f"CloudWatch dashboard {board.name}",
+            "cloudwatchDashboardMonth",
+            Decimal(1),
+            category="monitoring",
+            note="the free tier's first three dashboards are not counted",
+        )
+
+
 def _expiry_days(ctx: Context, bucket: Node) -> Decimal | None:
     days = [
         num((rule.get("expiration") or {}).get("days"))
@@ -235,6 +262,31 @@ def price_dns(ctx: Context) -> None:
             Decimal(1),
             category="dns",
             note="queries not estimated ($0.40 per million standard queries)",
+        )
+    for namespace in ctx.graph.of_type(DNS_NAMESPACE):
+        ctx.add(
+            [namespace],
+            f"Cloud Map namespace {namespace.get('name', namespace.name)}: its private hosted zone",
+            "route53HostedZoneMonth",
+            Decimal(1),
+            category="dns",
+            note="Cloud Map makes a Route 53 private hosted zone per DNS namespace; queries not estimated",
+        )
+    for registry in ctx.graph.of_type(DISCOVERY_SERVICE):
+        # ECS registers each running task as an instance: a registered resource, billed per month.
+        services = ctx.graph.referrers(registry, SERVICE, "serviceRegistries")
+        if not services:
+            ctx.unknown([registry], f"Cloud Map service {registry.name}", note="no ECS service registers in it")
+            continue
+        tasks = [task_counts(ctx, service) for service in services]
+        ctx.add(
+            [registry],
+            f"Cloud Map instances, {registry.name}: one per task",
+            "cloudMapResourceMonth",
+            sum((t.low for t in tasks), Decimal(0)),
+            sum((t.high for t in tasks), Decimal(0)),
+            category="dns",
+            note="; ".join(t.how for t in tasks),
         )
     for record in ctx.graph.of_type(RECORD):
         ctx.free(
