@@ -106,12 +106,19 @@ def parse_services(raw: Mapping[str, Any]) -> tuple[ServiceConfig, ...]:
             raise ConfigError(f"{PROJECT}:{section}: must be an object of the service's settings, got {settings!r}")
         settings = dict(settings)
         calls = settings.pop("calls", None) or []
-        build = settings.pop("build", name)
-        if "image" not in settings and not (isinstance(build, str) and (APPS / build / "Dockerfile").is_file()):
-            apps = sorted(p.name for p in APPS.iterdir() if (p / "Dockerfile").is_file())
+        if "build" in settings and "image" in settings:
             raise ConfigError(
-                f"{config_key(section, 'build')}: there is no app/{build}/Dockerfile to build {name}'s image from: "
-                f"name an image, or build: one of {', '.join(apps)}"
+                f"{config_key(section, 'build')}: and {config_key(section, 'image')} exclude each other: "
+                "name an image, or the app under app/ that pulumi up builds"
+            )
+        build = settings.pop("build", name)
+        # Exactly an app's directory name: `web/` or `./web` would be a second build of app/web under
+        # another resource name, into the same ECR repository name (RepositoryAlreadyExistsException).
+        apps = sorted(p.name for p in APPS.iterdir() if (p / "Dockerfile").is_file())
+        if "image" not in settings and build not in apps:
+            raise ConfigError(
+                f"{config_key(section, 'build')}: there is no app named {build!r} to build {name}'s image from: "
+                f"name an image, or build: one of {', '.join(apps)} (an app/ directory's name)"
             )
         if not isinstance(calls, list) or not all(isinstance(c, str) for c in calls):
             raise ConfigError(f"{config_key(section, 'calls')}: must be a list of service names, got {calls!r}")

@@ -104,3 +104,17 @@ def test_the_execution_role_reads_exactly_the_secrets_each_by_its_own_arn_and_ac
     policy = json.loads(recording.one("aws:iam/rolePolicy:RolePolicy", "web-exec-secrets").inputs["policy"])
     grants = {tuple(s["Action"]): s["Resource"] for s in policy["Statement"]}
     assert grants == {("secretsmanager:GetSecretValue",): [SECRET], ("ssm:GetParameters",): [PARAMETER]}
+
+
+def test_a_partial_secret_arn_is_granted_with_the_suffix_secrets_manager_appends() -> None:
+    """`secret:prod/db` (no `-` and six characters) is a partial ARN: ECS resolves it, IAM matches the
+    complete `secret:prod/db-AbCdEf`, so the grant must be `prod/db-??????`, not the partial ARN itself."""
+    partial = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db"
+    recording = synthesize_stack("dev", config=_config({"DB_PASSWORD": partial, "API_KEY": SECRET}))
+    policy = json.loads(recording.one("aws:iam/rolePolicy:RolePolicy", "web-exec-secrets").inputs["policy"])
+    (grant,) = [s["Resource"] for s in policy["Statement"] if s["Action"] == ["secretsmanager:GetSecretValue"]]
+    assert grant == sorted([partial + "-??????", SECRET])  # the complete ARN is granted as it is
+    containers = json.loads(
+        recording.one("aws:ecs/taskDefinition:TaskDefinition", "web-task").inputs["containerDefinitions"]
+    )
+    assert {"name": "DB_PASSWORD", "valueFrom": partial} in containers[0]["secrets"]  # ECS gets what the stack says

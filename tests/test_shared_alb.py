@@ -181,7 +181,14 @@ def test_a_callee_without_a_name_is_named(platform: Recording) -> None:
         ),
         (lambda s: s["api"].update(listenerPort=81), "fargate-lb:services.api.listenerPort: is not a known setting"),
         (lambda s: s.update({"a" * 21: s.pop("docs")}), "must be 1–20 letters, digits or hyphens"),
-        (lambda s: s["docs"].update(build="nope"), "fargate-lb:services.docs.build: there is no app/nope/Dockerfile"),
+        (lambda s: s["docs"].update(build="nope"), "fargate-lb:services.docs.build: there is no app named 'nope'"),
+        # Another spelling of app/web would be a second web-repo resource, same ECR name: refused at create.
+        (lambda s: s["docs"].update(build="web/"), "fargate-lb:services.docs.build: there is no app named 'web/'"),
+        (lambda s: s["docs"].update(build="./web"), "there is no app named './web' to build docs's image from"),
+        (
+            lambda s: s["docs"].update(build="web", image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/x:1"),
+            "fargate-lb:services.docs.build: and fargate-lb:services.docs.image exclude each other",
+        ),
         (
             lambda s: s["api"]["scaling"].update(requestsPerTarget=0),
             "fargate-lb:services.api.scaling.requestsPerTarget",

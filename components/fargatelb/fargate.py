@@ -358,7 +358,7 @@ def resolve_task(owner: str, args: TaskArgs, *, alb: bool = True) -> TaskSetting
         environment=check_environment(owner, args.environment),
         secrets=check_secrets(owner, args.secrets),
         secrets_kms_keys=check_secrets_kms_keys(owner, args.secrets, args.secrets_kms_keys),
-        scaling=resolve_scaling(owner, args.scaling),
+        scaling=resolve_scaling(owner, args.scaling, alb=alb),
         # 30 s, not AWS's 300 s: a rollout shouldn't wait five minutes per batch of tasks.
         deregistration_delay=check_int(owner, "deregistration_delay", default(args.deregistration_delay, 30), 0, 3600),
         grace_period=check_int(

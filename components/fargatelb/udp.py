@@ -36,6 +36,7 @@ from .fargate import (
     resolve_task,
 )
 from .refs import ClusterRef, NetworkRef, coerce_ref
+from .scaling import check_schedule_names
 
 OWNER = "UdpNlbServiceArgs"
 UDP_CONTAINER = "udp"
@@ -253,6 +254,7 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
                 "health_check.port (the UDP container does, in service mode); remove it",
             )
     task = resolve_task(OWNER, args, alb=False)
+    check_schedule_names(OWNER, name, task.scaling)
     check_reserved_environment(OWNER, task.environment, RESERVED_ENVIRONMENT, "udp_port and health_check.port")
     return UdpSettings(
         udp_port=udp_port,

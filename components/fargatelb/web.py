@@ -40,6 +40,7 @@ from .fargate import (
 )
 from .refs import ClusterRef, LoadBalancerRef, NetworkRef, coerce_ref
 from .routing import DEFAULT_PRIORITY, Route, route_problems
+from .scaling import check_schedule_names
 
 OWNER = "LoadBalancedFargateServiceArgs"
 CONTAINER = "app"
@@ -237,6 +238,7 @@ def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSett
         OWNER, args.health_check, default_path="/", default_port=container_port, protocols=("HTTP",)
     )
     task = resolve_task(OWNER, args)
+    check_schedule_names(OWNER, name, task.scaling)
     check_reserved_environment(OWNER, task.environment, RESERVED_ENVIRONMENT, "container_port")
     return WebSettings(
         container_port=container_port,
