@@ -61,7 +61,7 @@ def test_crons_aws_documents_are_accepted(cron: str) -> None:
     ],
 )
 def test_a_cron_field_out_of_range_is_refused_naming_the_field(cron: str, says: str) -> None:
-    with pytest.raises(InvalidArgument, match=rf"^LoadBalancedFargateServiceArgs\.scaling\.schedules\[0\]\.cron: "):
+    with pytest.raises(InvalidArgument, match=r"^LoadBalancedFargateServiceArgs\.scaling\.schedules\[0\]\.cron: "):
         web(schedules=[schedule(cron=cron)])
     with pytest.raises(InvalidArgument) as err:
         check_cron("X", "cron", cron)

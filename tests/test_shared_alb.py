@@ -195,7 +195,7 @@ def test_a_callee_without_a_name_is_named(platform: Recording) -> None:
         ),
         (
             lambda s: s["docs"]["scaling"]["schedules"][0].update(cron="0 7 * * MON-FRI *"),
-            "fargate-lb:services.docs.scaling.schedules[0].cron: '0 7 * * MON-FRI *' needs exactly one",
+            "fargate-lb:services.docs.scaling.schedules[0].cron: '0 7 * * MON-FRI *': needs exactly one",
         ),
         (
             lambda s: s["docs"]["scaling"]["schedules"][0].update(minCount=5),
