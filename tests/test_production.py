@@ -229,3 +229,31 @@ def test_a_value_unknown_in_a_preview_is_never_a_violation(committed_stacks: dic
 
     weakened = _node_changed(committed_stacks["prod"].graph(), fx.LB, unknown)
     assert production.violations(weakened) == []
+
+
+# --- the preview's verdict (any program: the stack file's pulumi:tags) ------------------------------
+
+
+def test_the_preview_verdict_of_a_stack_tagged_production_lists_what_breaks_and_what_each_override_lets_through(
+    committed_stacks: dict[str, Recording],
+) -> None:
+    from fargatelb.production import verdict
+
+    graph = committed_stacks["dev"].graph()
+    assert verdict.judge(graph, {}) is None
+    tags = verdict.stack_tags(
+        {"pulumi:tags": '{"fargatelb:profile": "production", "fargatelb:override:ELB.5": "OPS-1"}'}
+    )
+    judged = verdict.judge(graph, tags)
+    assert judged is not None and not judged.ok
+    document = judged.to_json()
+    (override,) = document["overrides"]
+    assert override == {"control": "ELB.5", "title": production.CONTROLS["ELB.5"].title, "reason": "OPS-1",
+                        "tag": "fargatelb:override:ELB.5", "letsThrough": ["web-alb"]}  # fmt: skip
+    text = verdict.lines(document)
+    assert text[0].startswith("production (fargatelb:profile: production): 10 of 11 controls enforced, 1 overridden; ")
+    assert "  ✗ [ELB.6] udp-nlb: network load balancer without enableDeletionProtection: true; or tag " in "\n".join(
+        text
+    )
+    with pytest.raises(production.DeclarationError):
+        verdict.judge(graph, {"fargatelb:profile": "staging"})
