@@ -191,6 +191,11 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
         services = parse_services(services_raw)
     udp_raw = section(raw, "udp")
     udp = parse_udp(udp_raw) if udp_raw is not None else None
+    if udp is not None and any(s.name == "udp" for s in services):
+        # Both would be `<project>-<stack>-udp`: one task definition family, one set of alarm names.
+        raise ConfigError(
+            f"{PROJECT}:services.udp: shares its name with {PROJECT}:udp, the UDP service: rename the web service"
+        )
 
     if (web is not None or services) and network_settings.az_count < 2:
         which = "web" if web is not None else "services"

@@ -27,6 +27,7 @@ from fargatelb import (
 from fargatelb._alb import ALB_FIELDS, AlbSettings, resolve_alb
 from fargatelb._args import from_mapping
 from fargatelb.calls import call_variable
+from fargatelb.fargate import check_component_name
 from fargatelb.routing import Route, listener_problems
 from fargatelb.udp import UdpSettings, resolve_udp_args
 from fargatelb.web import WebSettings, resolve_web_args
@@ -102,6 +103,11 @@ def parse_services(raw: Mapping[str, Any]) -> tuple[ServiceConfig, ...]:
     services, routes = [], []
     for name, settings in raw.items():
         section = f"services.{name}"
+        try:
+            check_component_name("LoadBalancedFargateServiceArgs", name)
+        except InvalidArgument as err:
+            problem = err.problem.removeprefix("must be")
+            raise ConfigError(f"{PROJECT}:{section}: is not a usable service name: a name must be{problem}") from None
         if not isinstance(settings, Mapping):
             raise ConfigError(f"{PROJECT}:{section}: must be an object of the service's settings, got {settings!r}")
         settings = dict(settings)

@@ -198,6 +198,11 @@ def resolve_health_check(
     if protocol not in protocols:
         allowed = ", ".join(protocols)
         raise InvalidArgument(owner, "health_check.protocol", f"must be one of {allowed}, got {a.protocol!r}")
+    if protocol == "TCP":
+        for given in ("path", "matcher"):
+            if getattr(a, given) is not None:
+                # A TCP check only opens a connection: a path or matcher would be silently unused.
+                raise InvalidArgument(owner, f"health_check.{given}", "isn't used by a TCP health check; remove it")
     path = default(a.path, default_path)
     if not path.startswith("/"):
         raise InvalidArgument(owner, "health_check.path", f"must start with '/', got {path!r}")

@@ -203,6 +203,10 @@ def resolve_route(name: str, routing: RoutingArgs | None) -> Route:
     default_route = bool(r.default)
     if default_route and (r.hosts or r.paths):
         raise InvalidArgument(OWNER, "routing.default", "serves what no rule matches: it takes no hosts or paths")
+    if default_route and r.priority is not None:
+        raise InvalidArgument(
+            OWNER, "routing.priority", f"isn't used with routing.default (the default rule is last, {DEFAULT_PRIORITY})"
+        )
     if not default_route and r.priority is None:
         raise InvalidArgument(OWNER, "routing.priority", "is required (1-49999, unique on the ALB) unless default")
     route = Route(
@@ -425,7 +429,9 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
             conditions=conditions,
             actions=[lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
             tags={**tags, "Name": f"{name}-rule"},
-            opts=pulumi.ResourceOptions(parent=self),
+            # A priority is unique on its listener: a replacement created before the old rule is
+            # deleted fails with PriorityInUse. (A rename is a create and a delete too: see README.)
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
 
     @staticmethod
