@@ -52,6 +52,7 @@ class AlbArgs(Protocol):
     deletion_protection: bool | None
     access_logs: bool | None
     access_log_expiry_days: int | None
+    protect: bool | None
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class AlbSettings:
     deletion_protection: bool
     access_logs: bool
     access_log_expiry_days: int
+    protect: bool = False
+    """Pulumi `protect` on the access-log bucket."""
 
     @property
     def listener_ports(self) -> list[tuple[str, int]]:
@@ -177,6 +180,7 @@ def resolve_alb(owner: str, args: AlbArgs) -> AlbSettings:
         access_log_expiry_days=check_int(
             owner, "access_log_expiry_days", default(args.access_log_expiry_days, 90), 1, 3650
         ),
+        protect=bool(args.protect),
     )
 
 
@@ -257,7 +261,7 @@ def build_alb(
     if s.access_logs:
         from ._access_logs import access_log_bucket  # only stacks that ask pay for the S3 import
 
-        bucket, policy = access_log_bucket(name, s.access_log_expiry_days, tags, parent)
+        bucket, policy = access_log_bucket(name, s.access_log_expiry_days, tags, parent, protect=s.protect)
         access_logs = lb.LoadBalancerAccessLogsArgs(bucket=bucket.bucket, prefix=name, enabled=True)
         wait_for_bucket = [policy]  # the ALB checks it may write there when it is created
 
