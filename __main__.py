@@ -19,7 +19,6 @@ from fargatelb import (
     ApplicationLoadBalancerArgs,
     LoadBalancedFargateService,
     LoadBalancedFargateServiceArgs,
-    NatStrategy,
     PrivateNetwork,
     ServiceCall,
     ServiceCallArgs,
@@ -28,6 +27,7 @@ from fargatelb import (
     UdpNlbService,
     UdpNlbServiceArgs,
 )
+from fargatelb.alarms import stack_dashboard
 from fargatelb.calls import call_url, call_variable
 from images import AppImages
 from stack_config import load, relabelled
@@ -45,11 +45,10 @@ def deployment(c: LoadBalancedFargateService | UdpNlbService, **more: pulumi.Inp
 
 
 config = load()  # everything validated before the first resource
-apps = AppImages(config.images.platform)
+apps = AppImages(config.images)  # fargate-lb:images: every ECR repository the stack builds
 deployments: dict[str, dict[str, Any]] = {}
 with relabelled("network"):
     network = PrivateNetwork("network", config.network)
-nat = (config.network.nat_strategy or NatStrategy.NONE) != NatStrategy.NONE
 # Services find the ones they call by name in a private DNS namespace of the VPC.
 namespace = f"{pulumi.get_stack()}.{pulumi.get_project()}.internal" if config.calls else None
 cluster = ServiceCluster("services", ServiceClusterArgs(network=network.ref, namespace=namespace))
@@ -62,9 +61,7 @@ pulumi.export("availabilityZones", network.availability_zones)
 if config.web is not None:
     web_args = apps.with_image(config.web, "web")
     with relabelled("web"):  # e.g. a domain's hosted zone this account doesn't hold
-        web = LoadBalancedFargateService(
-            "web", LoadBalancedFargateServiceArgs(**common, **web_args, internet_egress=nat)
-        )
+        web = LoadBalancedFargateService("web", LoadBalancedFargateServiceArgs(**common, **web_args))
     pulumi.export("url", web.url)
     deployments["web"] = deployment(web, url=web.url)
 
@@ -84,7 +81,7 @@ if config.services:
                 service.name,
                 LoadBalancedFargateServiceArgs(
                     **common, **kwargs, environment=environment or None, load_balancer=alb.ref,
-                    discoverable=service.name in callees, internet_egress=nat,
+                    discoverable=service.name in callees,
                 ),
             )  # fmt: skip
         deployments[service.name] = deployment(services[service.name], url=services[service.name].url)
@@ -107,14 +104,22 @@ if config.udp is not None:
         trusted = network.vpc_cidr.apply(lambda cidr: f"127.0.0.0/8,{cidr}")
         environment = {"TRUSTED_CIDRS": trusted, **(udp_args.get("environment") or {})}
         udp_args = {**apps.with_image(udp_args, "udp"), "environment": environment}
-    with relabelled("udp"):  # the sidecar is built by the component from the package unless an image is named
-        udp = UdpNlbService(
-            "udp",
-            UdpNlbServiceArgs(
-                **common, **udp_args, internet_egress=nat, image_repository_force_delete=pulumi.get_stack() != "prod"
-            ),
-        )
+    health_mode = getattr(udp_args.get("health_check"), "mode", None)
+    if "health_check_image" not in udp_args and health_mode != "service":
+        udp_args |= apps.sidecar_repository()  # the component builds the sidecar: one of the stack's repositories
+    with relabelled("udp"):
+        udp = UdpNlbService("udp", UdpNlbServiceArgs(**common, **udp_args))
     pulumi.export("udpEndpoint", pulumi.Output.concat(udp.load_balancer_dns_name, ":", udp.udp_port.apply(str)))
     deployments["udp"] = deployment(udp)
 
+# One dashboard for the stack: every service's deployment alarms.
+alarmed: list[LoadBalancedFargateService | UdpNlbService] = [
+    *([web] if config.web is not None else []),
+    *(services.values() if config.services else []),
+    *([udp] if config.udp is not None else []),
+]
+if alarmed:
+    board = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+    stack_dashboard(board, config.region, [s.alarm_arns for s in alarmed])
+    pulumi.export("dashboard", board)
 pulumi.export("deployments", deployments)

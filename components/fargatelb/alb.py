@@ -50,7 +50,8 @@ class ApplicationLoadBalancerArgs:
     self_signed_certificate: Optional[bool] = None
     """Generate a self-signed certificate and import it into ACM, for dev stacks. Default false."""
     allowed_cidrs: Optional[list[str]] = None
-    """Client CIDRs admitted to the listeners. Default `0.0.0.0/0` (internet-facing)."""
+    """Client CIDRs admitted to the listeners. Default `0.0.0.0/0` when internet-facing, the
+    VPC's block when internal."""
     internal: Optional[bool] = None
     """An internal ALB in the private subnets. Default false (internet-facing, public subnets)."""
     deletion_protection: Optional[bool] = None
@@ -59,6 +60,9 @@ class ApplicationLoadBalancerArgs:
     """Access logs to a new private, versioned, SSE-S3 bucket (ELB.5). Default false."""
     access_log_expiry_days: Optional[int] = None
     """Days before access logs expire. Default 90."""
+    protect: Optional[bool] = None
+    """Pulumi `protect` on the access-log bucket, so `pulumi destroy` stops at it instead of deleting
+    the logs. Default false."""
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
 

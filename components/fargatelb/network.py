@@ -22,6 +22,7 @@ from . import endpoint_services
 from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, coerce_args, default
 from .cidr import MAX_ZONES, plan_subnets
 from .offline import is_offline
+from .policies import ENDPOINT_POLICY_SERVICES, account_endpoint_policy, flow_logs_trust
 from .refs import NetworkRef
 
 # Interface endpoints every Fargate task in a private subnet needs: the registry API, the image
@@ -64,6 +65,13 @@ class PrivateNetworkArgs:
     flow_log_retention_days: Optional[int] = None
     """Retention of the flow-log group, a value CloudWatch accepts (1, 3, 5, 7, 14, 30, ...). Default 90."""
 
+    encrypt_flow_logs: Optional[bool] = None
+    """Encrypt the flow-log group with a new customer-managed KMS key. Only with `flow_logs`. Default false."""
+
+    protect: Optional[bool] = None
+    """Pulumi `protect` on the flow-log group and its KMS key, so `pulumi destroy` stops at them.
+    Default false."""
+
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
 
@@ -77,6 +85,8 @@ class _Settings:
     flow_logs: bool
     flow_log_retention_days: int
     tags: dict[str, str]
+    encrypt_flow_logs: bool = False
+    protect: bool = False
 
 
 def resolve_network_args(args: PrivateNetworkArgs) -> _Settings:
@@ -106,6 +116,8 @@ def resolve_network_args(args: PrivateNetworkArgs) -> _Settings:
         "flow_log_retention_days",
         default(args.flow_log_retention_days, 90),
     )
+    if args.encrypt_flow_logs and not args.flow_logs:
+        raise InvalidArgument(owner, "encrypt_flow_logs", "encrypts the flow-log group: set flow_logs: true too")
     return _Settings(
         cidr_block=cidr_block,
         az_count=az_count,
@@ -114,6 +126,8 @@ def resolve_network_args(args: PrivateNetworkArgs) -> _Settings:
         flow_logs=bool(args.flow_logs),
         flow_log_retention_days=retention,
         tags=check_tags(owner, "tags", args.tags),
+        encrypt_flow_logs=bool(args.encrypt_flow_logs),
+        protect=bool(args.protect),
     )
 
 
@@ -222,6 +236,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             return {**settings.tags, "Name": f"{name}-{role}"}
 
         region = aws.get_region(opts=invoke).region
+        account = aws.get_caller_identity(opts=invoke).account_id
         zones = aws.get_availability_zones(
             state="available",
             # Local and Wavelength zones can't host a load balancer node.
@@ -315,6 +330,8 @@ class PrivateNetwork(pulumi.ComponentResource):
                 private_dns_enabled=True,
                 subnet_ids=[s.id for s in private_subnets],
                 security_group_ids=[endpoint_sg.id],
+                # Only this account's principals may use the endpoint (where the service takes a policy).
+                policy=account_endpoint_policy(account) if svc in ENDPOINT_POLICY_SERVICES else None,
                 tags=tags(f"vpce-{svc}"),
                 opts=child,
             )
@@ -331,7 +348,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         )
 
         if settings.flow_logs:
-            self._build_flow_logs(name, settings, network, tags, child)
+            self._build_flow_logs(name, settings, network, account, region, tags, child)
 
         self._name = name
         self._endpoint_sg = endpoint_sg
@@ -415,29 +432,31 @@ class PrivateNetwork(pulumi.ComponentResource):
         name: str,
         settings: _Settings,
         network: ec2.Vpc,
+        account: str,
+        region: str,
         tags: Callable[[str], dict[str, str]],
         child: pulumi.ResourceOptions,
     ) -> None:
+        stateful = pulumi.ResourceOptions(parent=child.parent, protect=settings.protect)
+        key = group_name = None
+        if settings.encrypt_flow_logs:
+            from ._kms import log_group_key
+
+            # The key's policy names the one log group it serves: that group's name is fixed first.
+            group_name = f"/fargatelb/{pulumi.get_project()}/{pulumi.get_stack()}/{name}-flow-logs"
+            key = log_group_key(f"{name}-flow", account, region, group_name, tags, stateful)
         group = cloudwatch.LogGroup(
             f"{name}-flow-logs",
+            name=group_name,
             retention_in_days=settings.flow_log_retention_days,
+            kms_key_id=key.arn if key is not None else None,
             tags=tags("flow-logs"),
-            opts=child,
+            opts=stateful,
         )
         role = iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            # Only VPC flow logs of this account and region may assume it (confused-deputy prevention).
+            assume_role_policy=flow_logs_trust(account, region),
             tags=tags("flow-logs-role"),
             opts=child,
         )

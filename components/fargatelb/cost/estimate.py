@@ -12,7 +12,7 @@ from .assumptions import CONFIG_SECTION, CostAssumptions
 from .context import Context
 from .model import Assumption, CostEstimate
 from .prices import PriceTable, load_prices
-from .rules_compute import price_dns, price_fargate, price_keys, price_logs, price_storage
+from .rules_compute import price_dns, price_fargate, price_keys, price_logs, price_monitoring, price_storage
 from .rules_network import price_endpoints, price_load_balancers, price_nat
 from .tradeoff import nat_tradeoff
 
@@ -25,6 +25,7 @@ RULES = (
     price_keys,
     price_storage,
     price_dns,
+    price_monitoring,
 )
 
 # Resource types with no charge of their own (what they cost shows up on another resource, if anywhere).
@@ -54,7 +55,7 @@ FREE_TYPES = {
     "aws:lb/listenerRule:ListenerRule": "the first 10 rules of a listener are free",
     "aws:alb/listenerRule:ListenerRule": "the first 10 rules of a listener are free",
     "aws:appautoscaling/target:Target": "Application Auto Scaling is free",
-    "aws:appautoscaling/policy:Policy": "target tracking is free (its CloudWatch alarms are not estimated)",
+    "aws:appautoscaling/policy:Policy": "target tracking is free (the alarms it creates itself are not estimated)",
     "aws:appautoscaling/scheduledAction:ScheduledAction": "Application Auto Scaling's scheduled actions are free",
     "aws:acm/certificate:Certificate": "public and imported ACM certificates are free",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "bucket settings are free",
@@ -73,7 +74,8 @@ FREE_TYPES = {
 
 SCOPE = (
     "On-Demand list prices of the first usage tier; no free tier, Savings Plans or taxes.",
-    "Not estimated: data transfer out to the internet and between zones, CloudWatch alarms and metrics, "
+    "Not estimated: data transfer out to the internet and between zones, CloudWatch metrics (alarms and "
+    "dashboards are), Container Insights, "
     "API requests (KMS, S3, ECR), Logs Insights queries.",
     "Services run all month at their minimum task count (monthlyUsd) or their maximum (monthlyUsdAtMax); "
     "deployments briefly run up to twice the tasks, not counted.",
