@@ -225,3 +225,15 @@ def test_a_program_outside_the_components_is_counted_too() -> None:
     (finding,) = findings(synthesize(program).graph(), "sg-rule-quota")
     assert "group would hold 61 outbound IPv4 rules" in finding.message
     assert finding.fix is not None and finding.fix.resource == "group"
+
+
+def test_a_block_known_only_at_deploy_still_counts_against_the_quota() -> None:
+    """A real preview doesn't know the VPC's block an internal load balancer admits: still a rule."""
+    graph = committed_recording("dev").graph()
+    template = next(n for n in graph.nodes if n.type == INGRESS and n.name.startswith("udp-lb-in-udp-"))
+    assert template.dependencies_of("cidrIpv4"), "the VPC's block, from the network"
+    unknown = dataclasses.replace(template, props={**template.props, "cidrIpv4": None})
+    graph = Graph([unknown if n is template else n for n in graph.nodes])
+    (finding,) = findings(_widened(graph, unknown, 61), "sg-rule-quota")
+    assert "udp-nlb-sg would hold 61 inbound IPv4 rules" in finding.message
+    assert findings(graph, "sg-rule-duplicate") == [], "unknown blocks are never called equal"

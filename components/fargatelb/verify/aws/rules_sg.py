@@ -5,7 +5,8 @@ Each rule resource (`vpc.SecurityGroupIngressRule`/`EgressRule`, one peer each; 
 `ec2.SecurityGroupRule`, a peer per CIDR block) becomes the permissions EC2 stores: (group,
 direction, protocol, port range, peer). A group or peer known only by a literal id (a program that
 takes `sg-0123...` from elsewhere) is compared by that id; a CIDR by the network it denotes
-(`10.0.0.0/016` is `10.0.0.0/16`); a value known only at deploy is left out, never guessed.
+(`10.0.0.0/016` is `10.0.0.0/16`); a peer known only at deploy (the VPC's block) counts against the
+quota but equals no other rule; a rule whose group, protocol or ports are unknown is left out.
 Rules written inline in `ec2.SecurityGroup(ingress=..., egress=...)` aren't read (the components
 never write them; `verify/sgrules.py` doesn't either).
 """
@@ -102,6 +103,9 @@ def _peers(rule: SgRule) -> Iterator[tuple[tuple[str, str], str, tuple[str, ...]
         peer, family = _cidr(cidr)
         prop = ("cidrIpv6" if family == "IPv6" else "cidrIpv4") if modern else "cidrBlocks"
         yield peer, cidr, (family,), prop
+    if rule.cidr_unknown:  # a block known at deploy (the VPC's): a rule all the same, equal to no other
+        prop = "cidrIpv6" if node.dependencies_of("cidrIpv6") else "cidrIpv4"
+        yield ("unknown", f"{node.urn}#{prop}"), "a CIDR known at deploy", (f"IPv{prop[-1]}",), prop
     both = ("IPv4", "IPv6")
     sg_prop = "referencedSecurityGroupId" if modern else "sourceSecurityGroupId"
     for peer_node in rule.peers:
