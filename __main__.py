@@ -29,7 +29,7 @@ from fargatelb import (
     UdpNlbServiceArgs,
 )
 from fargatelb.calls import call_url, call_variable
-from images import with_app_image
+from images import AppImages
 from stack_config import load, relabelled
 
 
@@ -45,6 +45,7 @@ def deployment(c: LoadBalancedFargateService | UdpNlbService, **more: pulumi.Inp
 
 
 config = load()  # everything validated before the first resource
+apps = AppImages(config.images.platform)
 deployments: dict[str, dict[str, Any]] = {}
 with relabelled("network"):
     network = PrivateNetwork("network", config.network)
@@ -59,7 +60,7 @@ pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("availabilityZones", network.availability_zones)
 
 if config.web is not None:
-    web_args = with_app_image(config.web, "web", config.images.platform)
+    web_args = apps.with_image(config.web, "web")
     with relabelled("web"):  # e.g. a domain's hosted zone this account doesn't hold
         web = LoadBalancedFargateService(
             "web", LoadBalancedFargateServiceArgs(**common, **web_args, internet_egress=nat)
@@ -75,7 +76,7 @@ if config.services:
     ports = {s.name: s.container_port for s in config.services}
     services: dict[str, LoadBalancedFargateService] = {}
     for service in config.services:
-        kwargs = with_app_image(service.kwargs, service.build, config.images.platform)
+        kwargs = apps.with_image(service.kwargs, service.build)
         urls = {call_variable(c): call_url(c, namespace or "", ports[c]) for c in service.calls}
         environment = {**(kwargs.pop("environment", None) or {}), **urls}
         with relabelled(f"services.{service.name}"):
@@ -105,7 +106,7 @@ if config.udp is not None:
         # app/udp tells its task id only to sources it trusts: the sidecar (localhost) and the VPC.
         trusted = network.vpc_cidr.apply(lambda cidr: f"127.0.0.0/8,{cidr}")
         environment = {"TRUSTED_CIDRS": trusted, **(udp_args.get("environment") or {})}
-        udp_args = {**with_app_image(udp_args, "udp", config.images.platform), "environment": environment}
+        udp_args = {**apps.with_image(udp_args, "udp"), "environment": environment}
     with relabelled("udp"):  # the sidecar is built by the component from the package unless an image is named
         udp = UdpNlbService(
             "udp",

@@ -65,11 +65,14 @@ def synthesize_stack(
     stack: str | Path,
     config: dict[str, str] | None = None,
     transformations: Sequence[Callable[..., Any]] = (),
+    transforms: Sequence[Callable[..., Any]] = (),
 ) -> Recording:
     """Run __main__.py under recording mocks with `stack`'s config (or `config` when given).
 
     `transformations` are registered as stack transformations first, as a program's own would be:
-    how a test plants a value anywhere in the program."""
+    how a test plants a value anywhere in the program. `transforms` are registered the same way with
+    `pulumi.runtime.register_resource_transform`: the engine-side transforms, which the recording
+    mocks apply as the engine would."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     _, source, name = stack_file(stack)
@@ -78,6 +81,8 @@ def synthesize_stack(
     def program() -> None:
         for transformation in transformations:
             pulumi.runtime.register_stack_transformation(transformation)
+        for transform in transforms:
+            pulumi.runtime.register_resource_transform(transform)
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi__")
 
     with offline_run(file.source, file.environments):

@@ -14,12 +14,13 @@ from typing import Optional
 import pulumi
 
 from ._alb import build_alb, lookup_zone, resolve_alb
-from ._args import coerce_args
+from ._args import coerce_args, documented_args
 from .refs import LoadBalancerRef, NetworkRef, coerce_ref
 
 OWNER = "ApplicationLoadBalancerArgs"
 
 
+@documented_args
 @dataclass
 class AlbDomainArgs:
     """A name for the ALB in a public Route 53 zone of this account, with its own certificate."""
@@ -31,6 +32,7 @@ class AlbDomainArgs:
     """The public Route 53 hosted zone the name is in; it must exist in this account."""
 
 
+@documented_args
 @dataclass
 class ApplicationLoadBalancerArgs:
     network: NetworkRef

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
-from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, default
+from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, default, documented_args
 from .arns import parse_secret_arn
 from .scaling import Scaling, ScalingArgs, ScheduleArgs, resolve_scaling  # noqa: F401  (re-exported)
 
@@ -70,6 +70,7 @@ def check_fargate_size(owner: str, cpu: int, memory: int) -> tuple[int, int]:
     return cpu, memory
 
 
+@documented_args
 @dataclass
 class ContainerArgs:
     """How one container runs."""
@@ -135,6 +136,7 @@ def resolve_container(owner: str, field: str, args: ContainerArgs | None) -> Con
     return Container(user, list(command) if command else None, tuple(ports))
 
 
+@documented_args
 @dataclass
 class HealthCheckArgs:
     """How the load balancer decides a task is healthy."""

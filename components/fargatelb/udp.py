@@ -18,7 +18,7 @@ import pulumi
 from pulumi_aws import ec2, lb
 
 from ._alb import check_cidrs, client_ingress
-from ._args import InvalidArgument, check_choice, check_port, coerce_args, default
+from ._args import InvalidArgument, check_choice, check_port, coerce_args, default, documented_args
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .fargate import (
     Container,
@@ -44,6 +44,7 @@ RESERVED_ENVIRONMENT = ("UDP_PORT", "HEALTH_PORT")
 """Set on the UDP container by the component (`HEALTH_PORT` in service mode only)."""
 
 
+@documented_args
 @dataclass
 class UdpProbeArgs:
     """What the health-check sidecar sends the UDP service, and what counts as a healthy answer.
@@ -86,6 +87,7 @@ PROBE_ENVIRONMENT = {
 """Each probe field and the sidecar's environment variable for it (its README's contract)."""
 
 
+@documented_args
 @dataclass
 class UdpHealthCheckArgs(HealthCheckArgs):
     """The NLB's health check: of the sidecar (default), or of the UDP server's own TCP port."""
@@ -96,6 +98,7 @@ class UdpHealthCheckArgs(HealthCheckArgs):
     (told in `HEALTH_PORT`) and the NLB checks it there. Default `sidecar`."""
 
 
+@documented_args
 @dataclass
 class UdpNlbServiceArgs:
     network: NetworkRef

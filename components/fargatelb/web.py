@@ -21,7 +21,7 @@ import pulumi
 from pulumi_aws import lb
 
 from ._alb import ALB_FIELDS, AlbSettings, build_alb, lookup_zone, resolve_alb
-from ._args import InvalidArgument, check_port, coerce_args, default
+from ._args import InvalidArgument, check_port, coerce_args, default, documented_args
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .fargate import (
     Container,
@@ -46,6 +46,7 @@ RESERVED_ENVIRONMENT = ("PORT",)
 """Set by the component (the container port, stated once): a user's own value would be replaced."""
 
 
+@documented_args
 @dataclass
 class DomainArgs:
     """A name for the service in a public Route 53 zone of this account, with its own certificate."""
@@ -58,6 +59,7 @@ class DomainArgs:
     (looked up before anything is created) and be the zone the domain is delegated to."""
 
 
+@documented_args
 @dataclass
 class RoutingArgs:
     """Which requests a shared ALB sends to this service: its listener rule."""
@@ -74,6 +76,7 @@ class RoutingArgs:
     Default false."""
 
 
+@documented_args
 @dataclass
 class LoadBalancedFargateServiceArgs:
     network: NetworkRef
