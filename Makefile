@@ -5,19 +5,36 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SOURCES := __main__.py stack_config stackfile.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e
-# Only cfn-lint's data is read (scripts/extract_aws_schemas.py): installed without its dependencies.
-CFN_LINT := cfn-lint==1.58.0
+# Everything is installed from hashed locks (`make lock` writes them from requirements*.txt), with
+# --require-hashes: pip refuses a file whose sha256 the lock doesn't list, and a dependency the lock
+# doesn't pin. ./components, an editable install, can't be hashed: it goes in last, its dependencies
+# already installed from the lock, without build isolation (so it's built by the locked setuptools).
+# requirements-nodeps.lock holds what is installed without its dependencies (cfn-lint: only its
+# data is read, by scripts/extract_aws_schemas.py).
+LOCKS := requirements.lock requirements-dev.lock requirements-nodeps.lock
+PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: setup test test-e2e lint preview preview-all e2e e2e-all pulumi-preview up verify-deploy bench clean
+.PHONY: setup policy-venv lock test test-e2e lint preview preview-all e2e e2e-all pulumi-preview up verify-deploy bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt components/pyproject.toml policy/requirements.txt
+$(VENV)/.installed: $(LOCKS) components/pyproject.toml policy/requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
-	$(VENV)/bin/pip install --quiet --no-deps $(CFN_LINT)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e ./components
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-nodeps.lock
 	touch $@
 
 setup: $(VENV)/.installed
+
+# The policy pack's virtualenv (policy/PulumiPolicy.yaml: venv) is the program's, so the pack runs on
+# the same hashed packages: left missing, the Pulumi CLI would create it from policy/requirements.txt
+# without hashes. The workflows run this before every real preview and up.
+policy-venv: setup
+	test -e policy/venv || ln -s ../$(VENV) policy/venv
+
+lock:  ## regenerate requirements*.lock from requirements*.txt (pip-tools from PyPI); UPGRADE=1 moves every pin
+	$(PYTHON) -m venv build/pip-tools
+	build/pip-tools/bin/pip install --quiet $(PIP_TOOLS)
+	build/pip-tools/bin/python scripts/lock_requirements.py --pip-compile build/pip-tools/bin/pip-compile $(if $(UPGRADE),--upgrade)
 
 test: setup  ## unit tests under Pulumi mocks, the verdict, the apps as real processes (under 30 s)
 	$(PY) -m pytest -q

@@ -90,18 +90,17 @@ def app_port_differs(recording: Recording, scratch: Path) -> str:
     return _edit_container(recording, service, attachment.container, edit)
 
 
-def sidecar_wrong_port(recording: Recording, scratch: Path) -> str:
-    service, attachment, tg = _served(recording, "network")
-    port = tg.health.port
-    sidecar = next(c for c in service.containers if port is not None and (port, "tcp") in c.ports)
+def udp_port_differs(recording: Recording, scratch: Path) -> str:
+    """The UDP server listens on another port than the one it is mapped, registered and probed on.
+    (A sidecar probing the wrong port is the static check's: its contract is read from the task.)"""
+    service, attachment, _ = _served(recording, "network")
 
     def edit(c: dict[str, Any]) -> str:
         key = _env_holding(c, attachment.port)
         _set_env(c, key, str(attachment.port + 1))
-        where = f"{service.name}/{c['name']} (the health-check sidecar)"
-        return f"{where} gets {key}={attachment.port + 1}: it probes the wrong UDP port"
+        return f"{service.name}/{c['name']} gets {key}={attachment.port + 1}: the server listens on the wrong UDP port"
 
-    return _edit_container(recording, service, sidecar.name, edit)
+    return _edit_container(recording, service, attachment.container, edit)
 
 
 def health_path_404(recording: Recording, scratch: Path) -> str:
@@ -111,11 +110,18 @@ def health_path_404(recording: Recording, scratch: Path) -> str:
     return f"target group {tg.name} health-checks /health, which the app doesn't serve (it serves {tg.health.path})"
 
 
-def _image_registration(recording: Recording, container: model.Container) -> Registration:
+def _point_build_at(recording: Recording, container: model.Container, context: Path) -> None:
+    """Make the build of `container`'s image read `context` instead (docker-build or awsx)."""
+    for registration in recording.of_type(model.DOCKER_BUILD_IMAGE):
+        if (registration.inputs.get("context") or {}).get("location") == str(container.context):
+            registration.inputs["context"] = {**registration.inputs["context"], "location": str(context)}
+            registration.inputs["dockerfile"] = {"location": str(context / "Dockerfile")}
+            return
     for registration in recording.of_type(model.ECR_IMAGE):
         if registration.inputs.get("context") == str(container.context):
-            return registration
-    raise LookupError(f"no awsx:ecr:Image builds {container.context}")
+            registration.inputs["context"] = str(context)
+            return
+    raise LookupError(f"no image build reads {container.context}")
 
 
 def _rewrite_cmd(recording: Recording, scratch: Path, rewrite: Callable[[list[str]], list[str]]) -> tuple[str, str]:
@@ -131,7 +137,7 @@ def _rewrite_cmd(recording: Recording, scratch: Path, rewrite: Callable[[list[st
     old = json.loads(lines[index][4:])
     lines[index] = "CMD " + json.dumps(rewrite(old))
     dockerfile.write_text("\n".join(lines) + "\n")
-    _image_registration(recording, container).inputs["context"] = str(copy_dir)
+    _point_build_at(recording, container, copy_dir)
     return f"{service.name}/{container.name}", lines[index]
 
 
@@ -151,7 +157,7 @@ def writes_outside_volumes(recording: Recording, scratch: Path) -> str:
 MUTATIONS: dict[str, Callable[[Recording, Path], str]] = {
     "app-on-loopback": app_on_loopback,
     "app-port-differs": app_port_differs,
-    "sidecar-wrong-port": sidecar_wrong_port,
+    "udp-port-differs": udp_port_differs,
     "health-path-404": health_path_404,
     "cmd-exits": cmd_exits,
     "writes-outside-volumes": writes_outside_volumes,
@@ -172,5 +178,5 @@ def static_check(recording: Recording) -> verify.Report:
 
 def focus(name: str, recording: Recording) -> str:
     """URN of the service the mutation breaks."""
-    lb_type = "network" if name == "sidecar-wrong-port" else "application"
+    lb_type = "network" if name == "udp-port-differs" else "application"
     return _served(recording, lb_type)[0].urn

@@ -6,7 +6,7 @@ rules (Fargate CPU/memory pairs, target-group protocol restrictions, ...).
     .venv/bin/python scripts/extract_aws_schemas.py          # rewrite the extract
     .venv/bin/python scripts/extract_aws_schemas.py --check  # exit 1 if it is stale
 
-cfn-lint is a dev dependency (pinned in requirements-dev.txt, installed without its own
+cfn-lint is a dev dependency (pinned in requirements-nodeps.txt, installed without its own
 dependencies: only its data is read, and it is never imported). The extract is committed so the
 package, the offline preview and the policy pack need neither cfn-lint nor its 30 MB of schemas.
 """
@@ -56,7 +56,7 @@ SLUGS = {
 def cfnlint_dir() -> Path:
     spec = importlib.util.find_spec("cfnlint")  # locates the package without importing it
     if spec is None or spec.origin is None:
-        raise SystemExit("cfn-lint is not installed: `make setup` installs it (requirements-dev.txt)")
+        raise SystemExit("cfn-lint is not installed: `make setup` installs it (requirements-nodeps.txt)")
     return Path(spec.origin).parent
 
 

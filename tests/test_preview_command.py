@@ -29,7 +29,8 @@ def fake_repo(tmp_path: Path) -> Path:
     """The wrapper and Makefile beside a virtualenv whose python exits with $FAKE_EXIT."""
     shutil.copy(ROOT / "preview", tmp_path / "preview")
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
-    requirements = ["requirements.txt", "requirements-dev.txt", "components/pyproject.toml", "policy/requirements.txt"]
+    locks = ["requirements.lock", "requirements-dev.lock", "requirements-nodeps.lock"]
+    requirements = [*locks, "components/pyproject.toml", "policy/requirements.txt"]
     earlier = time.time() - 100  # older than .venv/.installed: set up, nothing to do
     for requirement in requirements:
         (tmp_path / requirement).parent.mkdir(parents=True, exist_ok=True)

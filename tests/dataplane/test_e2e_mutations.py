@@ -28,7 +28,7 @@ EXPECTED = {
         "(it listens on: 127.0.0.1:8080/tcp)",
     ),
     "app-port-differs": ("web-alb node", "connection refused; nothing listens on", "(it listens on: 0.0.0.0:8081/tcp)"),
-    "sidecar-wrong-port": ("udp-nlb node", "/healthz → 503", ""),
+    "udp-port-differs": ("udp-nlb node", "/healthz → 503", ""),
     "health-path-404": ("web-alb node", "last check: HTTP 404", ""),
     "cmd-exits": ("web-alb node", "connection refused", "container app exited with code 0"),
     "writes-outside-volumes": ("web-alb node", "connection refused", "/app/app.pid: Read-only file system"),
