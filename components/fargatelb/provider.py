@@ -13,7 +13,9 @@ changes, each for something the SDK's own mapping of inputs gets wrong for these
   refuses them elsewhere, naming the field ("must be a plain value known at preview").
 - **Types are described by their own docstring.** `@documented_args` appends a Fields section to each
   Args class's `__doc__` for `help()`; the schema keeps the summary, since each property already
-  carries its own description.
+  carries its own description. The SDK's analyzer reads a field's docstring only from the class
+  that declares it, so a field an Args class inherits (`UdpHealthCheckArgs` from `HealthCheckArgs`)
+  gets its base's docstring here.
 """
 
 import json
@@ -29,7 +31,7 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.experimental.schema import generate_schema
 
 from . import PACKAGE_NAME, PROVIDER_COMPONENTS
-from ._args import deferred_kind
+from ._args import attribute_docstrings, deferred_kind
 
 SCHEMA_VERSION = "0.0.0"
 """The version the schema states: what `component_provider_host` states when given none."""
@@ -46,13 +48,19 @@ class FargatelbProvider(ComponentProvider):
         version: str = SCHEMA_VERSION,
     ) -> None:
         super().__init__(list(PROVIDER_COMPONENTS if components is None else components), name, namespace, version)
-        summaries = 0
+        changed = 0
         for type_def in self._type_defs.values():
             summary = getattr(type_def.python_type, "__args_summary__", None)
             if summary is not None:
                 type_def.description = summary
-                summaries += 1
-        if summaries:
+                changed += 1
+            docs = attribute_docstrings(type_def.python_type) if type_def.properties else {}
+            for schema_name, prop in type_def.properties.items():
+                inherited = docs.get(type_def.properties_mapping[schema_name], ("", ""))[1]
+                if not prop.description and inherited:
+                    prop.description = inherited
+                    changed += 1
+        if changed:
             schema = generate_schema(
                 name, version, namespace, self._component_defs, self._type_defs, self._dependencies
             )
