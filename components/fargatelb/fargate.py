@@ -6,7 +6,10 @@ types with their validation, and the container definition builder, each testable
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Optional, Protocol
+
+if TYPE_CHECKING:  # fargatelb.verify imports this module's tables without the Pulumi SDK
+    import pulumi
 
 from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, default, documented_args
 from .arns import parse_secret_arn
@@ -284,7 +287,9 @@ def container_definition(
 _SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
 
 
-def check_reserved_environment(owner: str, environment: dict[str, str], reserved: tuple[str, ...], source: str) -> None:
+def check_reserved_environment(
+    owner: str, environment: dict[str, "pulumi.Input[str]"], reserved: tuple[str, ...], source: str
+) -> None:
     """A variable the component sets itself (from `source`) can't also be the user's: it would be
     silently replaced."""
     for key in environment:
@@ -294,7 +299,7 @@ def check_reserved_environment(owner: str, environment: dict[str, str], reserved
             )
 
 
-def check_environment(owner: str, environment: dict[str, str] | None) -> dict[str, str]:
+def check_environment(owner: str, environment: dict[str, "pulumi.Input[str]"] | None) -> dict[str, "pulumi.Input[str]"]:
     env = dict(environment or {})
     for key in env:
         if _SECRET_NAME.search(key):
@@ -313,8 +318,8 @@ class TaskArgs(Protocol):
 
     cpu: Optional[int]
     memory: Optional[int]
-    environment: Optional[dict[str, str]]
-    secrets: Optional[dict[str, str]]
+    environment: Optional[dict[str, "pulumi.Input[str]"]]
+    secrets: Optional[dict[str, "pulumi.Input[str]"]]
     scaling: Optional[ScalingArgs]
     deregistration_delay: Optional[int]
     health_check_grace_period: Optional[int]
@@ -331,8 +336,9 @@ class TaskSettings:
 
     cpu: int
     memory: int
-    environment: dict[str, str]
-    secrets: dict[str, str]
+    environment: dict[str, "pulumi.Input[str]"]
+    secrets: dict[str, "pulumi.Input[str]"]
+    """Each variable's ARN; an Output is checked when known (`_service.secrets_policy`)."""
     scaling: Scaling
     deregistration_delay: int
     grace_period: int
@@ -366,9 +372,10 @@ def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
     )
 
 
-def check_secrets(owner: str, secrets: dict[str, str] | None) -> dict[str, str]:
-    """Every `secrets` value is a Secrets Manager or SSM parameter ARN (plain strings only: an
-    Output, e.g. a secret created in the same program, is known at deploy time)."""
+def check_secrets(owner: str, secrets: dict[str, "pulumi.Input[str]"] | None) -> dict[str, "pulumi.Input[str]"]:
+    """Every `secrets` value is a Secrets Manager or SSM parameter ARN. A plain one is checked here;
+    an Output (a secret created in the same program) is known only at deploy time, and checked
+    then, when the execution role's policy is written from it (`_service.secrets_policy`)."""
     for key, value in (secrets or {}).items():
         if isinstance(value, str):
             parse_secret_arn(owner, f"secrets.{key}", value)

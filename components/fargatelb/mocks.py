@@ -212,6 +212,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
             fqdn = str(inputs.get("name", name)).rstrip(".").lower()
             out["fqdn"] = fqdn
             rid = f"{inputs.get('zoneId', 'Z')}_{fqdn}_{inputs.get('type', 'A')}"
+        elif t == "aws:secretsmanager/secret:Secret":
+            # Secrets Manager appends six random characters to the name in the ARN.
+            out |= {"arn": self._arn("secretsmanager", f"secret:{physical}-{_hex(name, 6)}"), "name": physical}
+            rid = out["arn"]
+        elif t == "aws:ssm/parameter:Parameter":
+            out |= {"arn": self._arn("ssm", f"parameter/{str(physical).lstrip('/')}"), "name": physical}
+            rid = physical
         elif t == "aws:appautoscaling/target:Target":
             out["arn"] = self._arn("application-autoscaling", f"scalable-target/{_hex(name, 32)}")
         elif t == "aws:appautoscaling/policy:Policy":

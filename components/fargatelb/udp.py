@@ -134,10 +134,12 @@ class UdpNlbServiceArgs:
     """The UDP container's user and ECS health check. Default: `10001:10001`, no container health check."""
     sidecar: Optional[ContainerArgs] = None
     """The health-check sidecar's user and ECS health check. Default: `10001:10001`, none."""
-    environment: Optional[dict[str, str]] = None
-    """Plain environment variables for the UDP container. Default none."""
-    secrets: Optional[dict[str, str]] = None
-    """Environment variables read from Secrets Manager or SSM, by ARN. Default none."""
+    environment: Optional[dict[str, pulumi.Input[str]]] = None
+    """Plain environment variables for the UDP container; a value may be an Output (another resource's
+    address). Default none."""
+    secrets: Optional[dict[str, pulumi.Input[str]]] = None
+    """Environment variables read from Secrets Manager or SSM, by ARN; an ARN may be an Output (a secret
+    made in the same program), checked when known. Default none."""
     scaling: Optional[ScalingArgs] = None
     """Autoscaling. Default 1–3 tasks holding 50% CPU."""
     deregistration_delay: Optional[int] = None
@@ -369,7 +371,7 @@ class UdpNlbService(pulumi.ComponentResource):
         parts = build_fargate_service(
             name,
             self,
-            ServiceSpec(network=network, cluster=cluster, containers=containers, task=s.task),
+            ServiceSpec(owner=OWNER, network=network, cluster=cluster, containers=containers, task=s.task),
             lb_security_group_id=nlb_sg.id,
             hops=[
                 LoadBalancerHop("udp", s.udp_port, "UDP traffic"),

@@ -103,11 +103,13 @@ class LoadBalancedFargateServiceArgs:
     container: Optional[ContainerArgs] = None
     """The container's user, extra ports and ECS health check. Default: uid:gid 10001:10001, no
     container health check."""
-    environment: Optional[dict[str, str]] = None
-    """Plain environment variables; credential-like names are refused (use `secrets`), and so is `PORT`,
-    which the component sets to `container_port`. Default none."""
-    secrets: Optional[dict[str, str]] = None
-    """Environment variables read from Secrets Manager or SSM, by ARN. Default none."""
+    environment: Optional[dict[str, pulumi.Input[str]]] = None
+    """Plain environment variables; a value may be an Output (another resource's address). Credential-like
+    names are refused (use `secrets`), and so is `PORT`, which the component sets to `container_port`.
+    Default none."""
+    secrets: Optional[dict[str, pulumi.Input[str]]] = None
+    """Environment variables read from Secrets Manager or SSM, by ARN; an ARN may be an Output (a secret
+    made in the same program), checked when known. Default none."""
     health_check: Optional[HealthCheckArgs] = None
     """Target-group health check. Default: HTTP `/` on the traffic port, 10 s interval, healthy after 2."""
     listener_port: Optional[int] = None
@@ -319,6 +321,7 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
             name,
             self,
             ServiceSpec(
+                owner=OWNER,
                 network=network,
                 cluster=cluster,
                 discoverable=bool(args.discoverable),
