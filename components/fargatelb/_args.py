@@ -10,6 +10,16 @@ Through the provider, an input computed from another resource, or holding a secr
 Fields annotated `pulumi.Input[...]` take them as they are; every other field (ports, sizes,
 switches, choices: what the component derives resources from) refuses them, naming the field.
 `coerce_args`, which every component calls first, also builds nested Args given as dicts.
+
+An object (a handle such as `network`, nested Args, a map such as `environment`) may also arrive as
+one Output as a whole: the engine delivers a top-level input that way when the caller's SDK sends
+dependencies rather than output values, and an Output the caller made of a whole object arrives so
+either way. The provider hands such a value on as a `Delivered` snapshot (its value, dependencies
+and secretness, already known to the engine), and it is lifted here: each field at a
+`pulumi.Input` position becomes an Output carrying the whole's dependencies and secretness, since
+the engine no longer says which part depended on what; a plain field keeps its value if it is known
+and the whole is not secret, and is refused by name otherwise. Fields the object lacks stay unset,
+so what the component builds matches what a Python program passing the same object builds.
 """
 
 import ast
@@ -169,6 +179,8 @@ def deferred_kind(value: Any) -> str | None:
     marked secret arrives as an Output, and in a preview an unknown one may arrive bare.
 
     Without the SDK loaded (`fargatelb.verify` imports this module without it) nothing is an Output."""
+    if isinstance(value, Delivered):
+        return "an unknown value" if _is_unknown(value.value) else "an Output"
     output = sys.modules.get("pulumi.output")
     if output is not None and isinstance(value, output.Output):
         return "an Output"
@@ -196,31 +208,88 @@ def _deferred_input(value: Any) -> Any:
     return Output.from_input(value) if isinstance(value, Unknown) else value
 
 
+@dataclasses.dataclass(frozen=True)
+class Delivered:
+    """An Output the engine delivered whole where an object, list or map belongs, with what the engine
+    told of it: its value (Python field names; `pulumi.output.Unknown` when unknown as a whole in a
+    preview, or holding unknowns), the resources it depends on, and whether it is secret.
+
+    `FargatelbProvider` makes these from the Outputs `Construct` receives (`fargatelb.provider`);
+    `_convert` lifts them into the Args, see the module docstring. A Python program never sees one."""
+
+    value: Any
+    resources: frozenset[Any]
+    secret: bool
+
+    def output(self, value: Any = None, *, whole: bool = False) -> Any:
+        """An Output of `value` (the whole value with `whole`) that carries this delivery's
+        dependencies and secretness; unknown when the value is or holds an unknown. A part that is
+        itself an Output (an output value inside the delivered one) keeps its own too."""
+        from pulumi.output import Output, contains_unknowns
+
+        value = self.value if whole else value
+        if deferred_kind(value) == "an Output":
+            return Output.all(self.output(None), value).apply(lambda both: both[1])
+        resources, secret, known = set(self.resources), self.secret, not contains_unknowns(value)
+
+        async def ready(result: Any) -> Any:
+            return result
+
+        return Output(resources, ready(value), ready(known), ready(secret))
+
+
+def _is_unknown(value: Any) -> bool:
+    output = sys.modules.get("pulumi.output")
+    return output is not None and isinstance(value, output.Unknown)
+
+
+def _structured(tp: Any) -> bool:
+    """An object, list or map."""
+    return (dataclasses.is_dataclass(tp) and isinstance(tp, type)) or typing.get_origin(tp) in (list, dict)
+
+
+def _holds_inputs(tp: Any) -> bool:
+    """Whether an object, list or map of this type has a `pulumi.Input` anywhere inside: only then
+    may it legitimately arrive as one Output (because a part of it did). One made only of plain
+    values (ports, sizes, CIDRs, tags) that arrives as an Output had an Output put in it somewhere,
+    and is refused as a whole, since the engine no longer says where."""
+    if _is_input(tp):
+        return True
+    tp = _unwrap_optional(tp)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return any(_holds_inputs(h) for h in _hints(tp).values())
+    if typing.get_origin(tp) in (list, dict):
+        return _holds_inputs(typing.get_args(tp)[-1])
+    return False
+
+
 def _liftable(tp: Any) -> bool:
-    """A handle whose every field is an Input (`NetworkRef`): given as one Output, it can still be
-    built, with an Output per field."""
+    """A handle whose every field is an Input (`NetworkRef`, `LoadBalancerRef`): unknown as a whole in
+    a preview, it can still be built, with an unknown Output per field."""
     return dataclasses.is_dataclass(tp) and isinstance(tp, type) and all(_is_input(h) for h in _hints(tp).values())
 
 
-def _lift(owner: str, path: str, tp: type, value: Any) -> Any:
-    """`tp` with each field an Output of that field of `value`: the engine hands a top-level object
-    that depends on other resources (`network` from another stack's PrivateNetwork) to the provider as
-    one Output. A required field the object lacks fails its deploy naming the field."""
-    from pulumi.output import Output
+def _lift(owner: str, path: str, tp: Any, delivered: Delivered, *, camel_keys: bool | None) -> Any:
+    """`tp` built from a value delivered whole (see the module docstring)."""
+    if _is_unknown(delivered.value):
+        if not _liftable(tp):
+            raise _plain_only(owner, path, "an unknown value as a whole")
+        # Only a preview has whole unknowns: every field is unknown there, the optional ones too (the
+        # update, with the value known, builds exactly the fields it holds).
+        return tp(**{name: delivered.output(delivered.value) for name in _hints(tp)})
+    return _convert(owner, path, tp, delivered.value, camel_keys=camel_keys, carried=delivered)
 
-    whole = Output.from_input(value)
-    required = {f.name for f in dataclasses.fields(tp) if f.default is dataclasses.MISSING}
 
-    def field(name: str) -> Any:
-        def pick(obj: Any) -> Any:
-            found = obj.get(name, obj.get(camel(name))) if isinstance(obj, Mapping) else None
-            if found is None and name in required:
-                raise InvalidArgument(owner, f"{path}.{name}", f"is required, and the object given has none: {obj!r}")
-            return found
-
-        return whole.apply(pick)
-
-    return tp(**{name: field(name) for name in _hints(tp)})
+def _reference_hint(value: Any) -> str:
+    """What to do instead, when an object was given a component reference (which another language's
+    SDK sends as the component's URN)."""
+    if isinstance(value, str) and value.startswith("urn:pulumi:"):
+        return (
+            ": a component reference reaches the provider as its URN, which says nothing of the component's "
+            "outputs. Pass the handle's fields as an object (for `network`: vpcId, privateSubnetIds, "
+            "publicSubnetIds, endpointSecurityGroupId, s3PrefixListId, vpcCidr, from the component's outputs)"
+        )
+    return ""
 
 
 def _convert(
@@ -232,6 +301,7 @@ def _convert(
     camel_keys: bool | None,
     allow_empty: bool = False,
     in_input: bool = False,
+    carried: Delivered | None = None,
 ) -> Any:
     """`value` checked against the annotation `tp`. An empty string is refused unless `allow_empty`
     (values of a mapping, e.g. an environment variable or tag): `image: ""` means a mistake, never
@@ -239,23 +309,32 @@ def _convert(
 
     Where the annotation is `pulumi.Input[...]` (`in_input` below one), an Output, awaitable or
     unknown value is accepted at any depth; anywhere else it is refused, naming the field: ports,
-    sizes, switches and choices decide which resources exist, so they must be known at preview."""
+    sizes, switches and choices decide which resources exist, so they must be known at preview.
+    `carried` is the `Delivered` whole `value` is part of: its Input parts become Outputs carrying
+    the whole's dependencies and secretness."""
     in_input = in_input or _is_input(tp)
+    if isinstance(value, Delivered):
+        if in_input:
+            return value.output(whole=True)
+        if _structured(_unwrap_optional(tp)) and _holds_inputs(tp):
+            return _lift(owner, path, _unwrap_optional(tp), value, camel_keys=camel_keys)
+    if carried is not None and in_input:
+        return carried.output(value)
     kind = deferred_kind(value)
     if kind is not None:
         if in_input:
             return _deferred_input(value)
-        if _liftable(_unwrap_optional(tp)):
-            return _lift(owner, path, _unwrap_optional(tp), value)
         raise _plain_only(owner, path, kind)
     tp = _unwrap_optional(tp)
+    if carried is not None and carried.secret and not _structured(tp):
+        raise _plain_only(owner, path, "part of an object that arrived as one secret value")
     origin = typing.get_origin(tp)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if isinstance(value, tp):
             return normalise_args(value, owner=owner, prefix=path)
         if not isinstance(value, Mapping):
-            raise InvalidArgument(owner, path, f"must be an object, got {value!r}")
-        return from_mapping(tp, value, owner=owner, prefix=path, camel_keys=camel_keys)
+            raise InvalidArgument(owner, path, f"must be an object, got {value!r}{_reference_hint(value)}")
+        return from_mapping(tp, value, owner=owner, prefix=path, camel_keys=camel_keys, carried=carried)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         if isinstance(value, tp):
             return value
@@ -268,7 +347,7 @@ def _convert(
             raise InvalidArgument(owner, path, f"must be a list, got {value!r}")
         (item,) = typing.get_args(tp)
         return [
-            _convert(owner, f"{path}[{i}]", item, v, camel_keys=camel_keys, in_input=in_input)
+            _convert(owner, f"{path}[{i}]", item, v, camel_keys=camel_keys, in_input=in_input, carried=carried)
             for i, v in enumerate(value)
         ]
     if origin is dict:
@@ -276,7 +355,16 @@ def _convert(
             raise InvalidArgument(owner, path, f"must be an object, got {value!r}")
         _, item = typing.get_args(tp)
         return {
-            str(k): _convert(owner, f"{path}.{k}", item, v, camel_keys=camel_keys, allow_empty=True, in_input=in_input)
+            str(k): _convert(
+                owner,
+                f"{path}.{k}",
+                item,
+                v,
+                camel_keys=camel_keys,
+                allow_empty=True,
+                in_input=in_input,
+                carried=carried,
+            )
             for k, v in value.items()
         }
     if tp is bool:
@@ -319,13 +407,15 @@ def from_mapping(
     camel_keys: bool | None = True,
     excluded: Iterable[str] = (),
     build: bool = True,
+    carried: Delivered | None = None,
 ) -> Any:
     """Build the dataclass `cls` from a mapping, checking each key and value type.
 
     `camel_keys=True` reads `containerPort`-style keys only (config files), `False` snake_case only,
     `None` either (a program's own dicts). Unknown keys and `excluded` ones (fields a program wires
     itself) fail with the list of keys that are allowed. With `build=False` the checked keyword
-    arguments are returned instead, and required fields may be missing.
+    arguments are returned instead, and required fields may be missing. `carried`: the `Delivered`
+    whole `data` is (part of).
     """
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not a dataclass")
@@ -348,7 +438,7 @@ def from_mapping(
         if value is None:
             continue
         path = f"{prefix}.{name}" if prefix else name
-        kwargs[name] = _convert(owner, path, hints[name], value, camel_keys=camel_keys)
+        kwargs[name] = _convert(owner, path, hints[name], value, camel_keys=camel_keys, carried=carried)
     if not build:
         return kwargs
     for name, f in fields.items():
