@@ -231,14 +231,44 @@ def test_the_example_uses_only_what_the_schema_declares() -> None:
 # The checker is not vacuous: one mistake each, planted generically in the example
 
 
-def first(document: dict[str, Any], want: Any) -> tuple[str, str] | None:
-    """The first (resource, property) of the example whose input spec satisfies `want`."""
+def first(document: dict[str, Any], want: Any) -> tuple[str, tuple[str, ...]] | None:
+    """The first (resource, property path) of the example whose input spec satisfies `want`, looking
+    inside objects too (a handle's fields: `("network", "vpcId")`)."""
+    checker = Checker(schema(), document)
+
+    def walk(spec: dict[str, Any], value: Any, path: tuple[str, ...]) -> tuple[str, ...] | None:
+        if want(spec, value):
+            return path
+        resolved = checker.resolve(spec)
+        if isinstance(value, dict) and "properties" in resolved:
+            for key, item in value.items():
+                if key in resolved["properties"]:
+                    found = walk(resolved["properties"][key], item, (*path, key))
+                    if found:
+                        return found
+        return None
+
     for name, resource in document["resources"].items():
-        inputs = schema()["resources"][Checker(schema(), document).token(resource["type"])]["inputProperties"]
+        inputs = schema()["resources"][checker.token(resource["type"])]["inputProperties"]
         for key, value in (resource.get("properties") or {}).items():
-            if want(inputs[key], value):
-                return name, key
+            found = walk(inputs[key], value, (key,))
+            if found:
+                return name, found
     return None
+
+
+def set_at(document: dict[str, Any], resource: str, path: tuple[str, ...], value: Any) -> None:
+    properties = document["resources"][resource]["properties"]
+    for key in path[:-1]:
+        properties = properties[key]
+    properties[path[-1]] = value
+
+
+def get_at(document: dict[str, Any], resource: str, path: tuple[str, ...]) -> Any:
+    value = document["resources"][resource]["properties"]
+    for key in path:
+        value = value[key]
+    return value
 
 
 def planted(change: Any) -> list[str]:
@@ -270,9 +300,9 @@ def test_a_literal_of_the_wrong_type_is_caught() -> None:
     target = first(program(), lambda spec, value: spec.get("type") == "integer" and isinstance(value, int))
     if target is None:
         pytest.skip("the example sets no integer")
-    name, key = target
-    found = planted(lambda d: d["resources"][name]["properties"].__setitem__(key, "eighty"))
-    assert found == [f"resources.{name}.properties.{key}: wants integer, got 'eighty'"]
+    name, path = target
+    found = planted(lambda d: set_at(d, name, path, "eighty"))
+    assert found == [f"resources.{name}.properties.{'.'.join(path)}: wants integer, got 'eighty'"]
 
 
 def outputs_of(resource: str) -> dict[str, Any]:
@@ -289,28 +319,27 @@ def is_reference(value: Any) -> bool:
 def test_an_output_given_to_a_plain_input_is_caught() -> None:
     target = first(program(), lambda spec, value: spec.get("plain") and not isinstance(value, dict | list))
     assert target, "the example sets no plain value"
-    name, key = target
+    name, path = target
     source = next(r for r in program()["resources"] if outputs_of(r))
     output = f"${{{source}.{next(iter(outputs_of(source)))}}}"
-    found = planted(lambda d: d["resources"][name]["properties"].__setitem__(key, output))
-    assert (
-        f"resources.{name}.properties.{key}: a plain input (known at preview) can't take the output {output}" in found
-    )
+    found = planted(lambda d: set_at(d, name, path, output))
+    where = f"resources.{name}.properties.{'.'.join(path)}"
+    assert f"{where}: a plain input (known at preview) can't take the output {output}" in found
 
 
 def test_a_reference_to_an_output_that_does_not_exist_is_caught() -> None:
     target = first(program(), lambda spec, value: is_reference(value))
     assert target, "the example passes no output on"
-    name, key = target
-    source = program()["resources"][name]["properties"][key][2:].split(".")[0]
-    found = planted(lambda d: d["resources"][name]["properties"].__setitem__(key, f"${{{source}.nope}}"))
+    name, path = target
+    source = get_at(program(), name, path)[2:].split(".")[0]
+    found = planted(lambda d: set_at(d, name, path, f"${{{source}.nope}}"))
     assert len(found) == 1 and "has no output 'nope'" in found[0], found
 
 
 def test_a_reference_to_an_output_of_the_wrong_type_is_caught() -> None:
     reference = first(program(), lambda spec, value: is_reference(value) and spec.get("type") == "string")
     assert reference, "the example passes no output on"
-    name, key = reference
+    name, path = reference
     lists = [
         (r, output)
         for r in program()["resources"]
@@ -319,9 +348,10 @@ def test_a_reference_to_an_output_of_the_wrong_type_is_caught() -> None:
     ]
     assert lists, "no resource of the example has a list output"
     resource, output = lists[0]
-    found = planted(lambda d: d["resources"][name]["properties"].__setitem__(key, f"${{{resource}.{output}}}"))
+    found = planted(lambda d: set_at(d, name, path, f"${{{resource}.{output}}}"))
     assert found == [
-        f"resources.{name}.properties.{key}: ${{{resource}.{output}}} is a list of string, the input wants string"
+        f"resources.{name}.properties.{'.'.join(path)}: ${{{resource}.{output}}} is a list of string, "
+        "the input wants string"
     ]
 
 
@@ -333,3 +363,16 @@ def test_an_unknown_resource_type_and_a_dangling_output_are_caught() -> None:
     found = planted(change)
     assert any("NoSuchComponent' is not in the fargatelb schema" in p for p in found)
     assert any("outputs.dangling: 'nowhere' is neither a resource nor a config key" in p for p in found)
+
+
+def test_a_component_given_for_its_handle_is_caught() -> None:
+    """`network: ${network}` would send the component's URN, which carries none of its outputs: the
+    schema wants the handle's fields (`fargatelb.provider` says how a handle is passed)."""
+    target = first(program(), lambda spec, value: str(spec.get("$ref", "")).endswith(":NetworkRef"))
+    assert target, "the example passes no network handle"
+    name, path = target
+    source = next(r for r, resource in program()["resources"].items() if resource["type"].endswith("PrivateNetwork"))
+    found = planted(lambda d: set_at(d, name, path, f"${{{source}}}"))
+    where = f"resources.{name}.properties.{'.'.join(path)}"
+    wanted = f"{PACKAGE_NAME}:index:NetworkRef"
+    assert f"{where}: ${{{source}}} is {PACKAGE_NAME}:index:PrivateNetwork, the input wants {wanted}" in found
