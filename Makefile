@@ -4,7 +4,7 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config stackfile.py images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e
+SOURCES := __main__.py stack_config images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e
 # Everything is installed from hashed locks (`make lock` writes them from requirements*.txt), with
 # --require-hashes: pip refuses a file whose sha256 the lock doesn't list, and a dependency the lock
 # doesn't pin. ./components, an editable install, can't be hashed: it goes in last, its dependencies
@@ -16,12 +16,17 @@ PIP_TOOLS := pip-tools==7.6.2
 
 .PHONY: setup policy-venv lock test test-e2e lint preview preview-all e2e e2e-all pulumi-preview up verify-deploy bench clean
 
+# Says what it is doing, and pip lists each package as it goes (a first setup takes a minute or two).
 $(VENV)/.installed: $(LOCKS) components/pyproject.toml policy/requirements.txt
+	@echo "setup 1/3: a virtualenv in $(VENV) ($(PYTHON)), and the locked, hashed requirements-dev.lock"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --progress-bar off --require-hashes -r requirements-dev.lock
+	@echo "setup 2/3: the fargatelb package (./components, editable, built by the locked setuptools)"
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e ./components
+	@echo "setup 3/3: cfn-lint without its dependencies (only its schemas are read)"
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-nodeps.lock
 	touch $@
+	@echo "setup: done; $(VENV) is up to date until a requirements file changes"
 
 setup: $(VENV)/.installed
 
@@ -50,11 +55,11 @@ lint: setup  ## ruff, mypy, hadolint
 
 # The preview exits 0 (proven), 1 (a path broken) or 2 (config invalid), but make exits 2 whenever a
 # recipe fails: `./preview $(STACK)` is the documented command that keeps the three apart.
-preview: setup  ## the offline preview: resources, proven paths, findings, diagram; no cloud needed
-	$(PY) preview.py $(STACK)
+preview: setup  ## the offline preview: the verdict first, findings with fixes, paths, cost; no cloud needed
+	@$(PY) preview.py $(STACK)
 
 preview-all: setup
-	$(PY) preview.py --all
+	@$(PY) preview.py --all
 
 e2e: setup  ## the stack's data plane in network namespaces, real apps and traffic (root); MUTATE=name breaks one thing
 	$(PY) -m e2e $(STACK) $(if $(MUTATE),--mutate $(MUTATE))

@@ -19,7 +19,6 @@ from fargatelb import (
     ApplicationLoadBalancerArgs,
     LoadBalancedFargateService,
     LoadBalancedFargateServiceArgs,
-    NatStrategy,
     PrivateNetwork,
     ServiceCall,
     ServiceCallArgs,
@@ -28,6 +27,7 @@ from fargatelb import (
     UdpNlbService,
     UdpNlbServiceArgs,
 )
+from fargatelb.alarms import stack_dashboard
 from fargatelb.calls import call_url, call_variable
 from images import AppImages
 from stack_config import load, relabelled
@@ -49,7 +49,6 @@ apps = AppImages(config.images.platform)
 deployments: dict[str, dict[str, Any]] = {}
 with relabelled("network"):
     network = PrivateNetwork("network", config.network)
-nat = (config.network.nat_strategy or NatStrategy.NONE) != NatStrategy.NONE
 # Services find the ones they call by name in a private DNS namespace of the VPC.
 namespace = f"{pulumi.get_stack()}.{pulumi.get_project()}.internal" if config.calls else None
 cluster = ServiceCluster("services", ServiceClusterArgs(network=network.ref, namespace=namespace))
@@ -62,9 +61,7 @@ pulumi.export("availabilityZones", network.availability_zones)
 if config.web is not None:
     web_args = apps.with_image(config.web, "web")
     with relabelled("web"):  # e.g. a domain's hosted zone this account doesn't hold
-        web = LoadBalancedFargateService(
-            "web", LoadBalancedFargateServiceArgs(**common, **web_args, internet_egress=nat)
-        )
+        web = LoadBalancedFargateService("web", LoadBalancedFargateServiceArgs(**common, **web_args))
     pulumi.export("url", web.url)
     deployments["web"] = deployment(web, url=web.url)
 
@@ -84,7 +81,7 @@ if config.services:
                 service.name,
                 LoadBalancedFargateServiceArgs(
                     **common, **kwargs, environment=environment or None, load_balancer=alb.ref,
-                    discoverable=service.name in callees, internet_egress=nat,
+                    discoverable=service.name in callees,
                 ),
             )  # fmt: skip
         deployments[service.name] = deployment(services[service.name], url=services[service.name].url)
@@ -110,11 +107,19 @@ if config.udp is not None:
     with relabelled("udp"):  # the sidecar is built by the component from the package unless an image is named
         udp = UdpNlbService(
             "udp",
-            UdpNlbServiceArgs(
-                **common, **udp_args, internet_egress=nat, image_repository_force_delete=pulumi.get_stack() != "prod"
-            ),
+            UdpNlbServiceArgs(**common, **udp_args, image_repository_force_delete=pulumi.get_stack() != "prod"),
         )
     pulumi.export("udpEndpoint", pulumi.Output.concat(udp.load_balancer_dns_name, ":", udp.udp_port.apply(str)))
     deployments["udp"] = deployment(udp)
 
+# One dashboard for the stack: every service's deployment alarms.
+alarmed: list[LoadBalancedFargateService | UdpNlbService] = [
+    *([web] if config.web is not None else []),
+    *(services.values() if config.services else []),
+    *([udp] if config.udp is not None else []),
+]
+if alarmed:
+    board = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+    stack_dashboard(board, config.region, [s.alarm_arns for s in alarmed])
+    pulumi.export("dashboard", board)
 pulumi.export("deployments", deployments)

@@ -1,52 +1,57 @@
-"""Run the real program offline, under fargatelb's recording mocks, with a stack's own config.
+"""This program under fargatelb's offline preview runner: what the tests, e2e and scripts call.
 
-No CLI, credentials or plugins: `__main__.py` runs exactly as `pulumi preview` would run it, and
-every resource it registers is recorded. Used by the tests and by the offline preview.
-
-The stack file is read strictly (`stackfile.py`): what the CLI would refuse, or read differently,
-fails here too, naming the file. The run is marked offline explicitly (`stack_config.offline_run`):
-that is how the program knows to stand in for values each deployer supplies (and list them) rather
-than refuse them as a real `pulumi preview` does.
+No CLI, credentials or plugins: `__main__.py` runs as `pulumi preview` would run it, under the
+package's recording mocks (`fargatelb.preview.runner`), and every resource it registers is
+recorded. The stack file is read strictly (`fargatelb.preview.stackfile`): what the CLI would
+refuse, or read differently, is a ConfigError naming the file. The run is marked offline
+(`fargatelb.offline`): that is how `stack_config` knows to stand in for values each deployer
+supplies (and list them) rather than refuse them as a real `pulumi preview` does.
 """
 
-import runpy
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pulumi
-import yaml
-
-from fargatelb.mocks import Recording, synthesize
-from stack_config import ConfigError, StackConfig, offline_run, parse
-from stackfile import StackFile, read_stack_file
+from fargatelb.mocks import Recording
+from fargatelb.offline import offline_run
+from fargatelb.preview import Project, StackFile, StackFileError, run_program
+from fargatelb.preview import read_stack_file as _read_stack_file
+from fargatelb.preview import read_stack_text as _read_stack_text
+from stack_config import ConfigError, StackConfig, parse
 
 ROOT = Path(__file__).resolve().parent
-PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
+PROJECT = Project.load(ROOT)
+
+
+@contextmanager
+def _as_config_error() -> Iterator[None]:
+    try:
+        yield
+    except StackFileError as err:
+        raise ConfigError(str(err)) from None
 
 
 def stacks() -> list[str]:
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
+    return PROJECT.stacks()
 
 
 def stack_file(stack: str | Path) -> tuple[Path, str, str]:
     """`dev` (Pulumi.dev.yaml beside the program) or a path to a stack file anywhere →
     (path, how errors name it, the stack's name)."""
-    if isinstance(stack, Path) or "/" in stack or stack.endswith((".yaml", ".yml")):
-        path = Path(stack)
-        name = path.name
-        stack_name = name[len("Pulumi.") : -len(".yaml")] if name.startswith("Pulumi.") else path.stem
-        return path, str(stack), stack_name or "stack"
-    path = ROOT / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        raise ConfigError(f"{path.name}: no such stack file; stacks here: {', '.join(stacks())}")
-    return path, path.name, stack
+    with _as_config_error():
+        return PROJECT.stack_file(stack)
 
 
 def read_stack(stack: str | Path) -> StackFile:
     path, source, _ = stack_file(stack)
-    return read_stack_file(path, source, PROJECT)
+    with _as_config_error():
+        return _read_stack_file(path, PROJECT.name, source)
+
+
+def read_stack_text(text: str, source: str) -> StackFile:
+    with _as_config_error():
+        return _read_stack_text(text, source, PROJECT.name)
 
 
 def stack_config(stack: str | Path) -> dict[str, str]:
@@ -73,22 +78,9 @@ def synthesize_stack(
     how a test plants a value anywhere in the program. `transforms` are registered the same way with
     `pulumi.runtime.register_resource_transform`: the engine-side transforms, which the recording
     mocks apply as the engine would."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    _, source, name = stack_file(stack)
-    file = read_stack(stack) if config is None else StackFile(source, config, ())
-
-    def program() -> None:
-        for transformation in transformations:
-            pulumi.runtime.register_stack_transformation(transformation)
-        for transform in transforms:
-            pulumi.runtime.register_resource_transform(transform)
-        runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi__")
-
-    with offline_run(file.source, file.environments):
-        return synthesize(
-            program,
-            config=file.config,
-            project=PROJECT,
-            stack=name,
+    file = read_stack(stack) if config is None else None
+    with _as_config_error():
+        run = run_program(
+            PROJECT, stack, config=config, file=file, transformations=transformations, transforms=transforms
         )
+    return run.recording

@@ -3,7 +3,8 @@
     .venv/bin/python scripts/cost_estimate.py dev            # items, totals, the NAT trade-off
     .venv/bin/python scripts/cost_estimate.py dev prod --json
 
-The assumptions come from the stack file's `fargate-lb:cost` section when it has one (defaults
+The same estimate `./preview` prints and writes to report.json (`--verbose` lists its items too):
+the assumptions come from the stack file's `fargate-lb:cost` section when it has one (defaults
 otherwise); the region from `aws:region`.
 """
 
@@ -17,16 +18,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fargatelb.cost import CONFIG_SECTION, CostAssumptions, CostEstimate, estimate  # noqa: E402
-from offline import stack_config, synthesize_stack  # noqa: E402
+from fargatelb.cost import CostEstimate  # noqa: E402
+from fargatelb.preview import judge, run_program  # noqa: E402
+from offline import PROJECT  # noqa: E402
 
 
 def estimate_stack(stack: str) -> CostEstimate:
-    config = stack_config(stack)
-    section = json.loads(config.pop(CONFIG_SECTION, "{}"))
-    assumptions = CostAssumptions.from_mapping(section)
-    graph = synthesize_stack(stack, config=config).graph()
-    return estimate(graph, region=config["aws:region"], assumptions=assumptions)
+    """The estimate the offline preview makes: the stack's `fargate-lb:cost` assumptions, its region."""
+    cost = judge(run_program(PROJECT, stack)).cost
+    assert cost is not None, f"{stack} has no aws:region"
+    return cost
 
 
 def render(stack: str, cost: CostEstimate) -> str:

@@ -15,7 +15,7 @@ from fargatelb._args import camel, check_tags
 
 from .keys import PROJECT, ConfigError, json_value
 
-SECTIONS = ("network", "web", "alb", "services", "udp", "images")
+SECTIONS = ("network", "web", "alb", "services", "udp", "images", "cost")
 NAMESPACES = (PROJECT, "aws", "pulumi")
 # The engine's own settings (Pulumi docs: Configuration; `pulumi:disable-default-providers`, PR #8829).
 PULUMI_KEYS = ("tags", "autonaming", "disable-default-providers")

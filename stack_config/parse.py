@@ -4,6 +4,7 @@ endpoints), before any resource is created."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from pulumi.runtime import config as runtime_config
 
 from fargatelb import InvalidArgument, NatStrategy, PrivateNetworkArgs
 from fargatelb._args import from_mapping
+from fargatelb.cost import CostAssumptions
 from fargatelb.network import resolve_network_args
 from fargatelb.regions import region_problem, zone_count_of
 
@@ -57,6 +59,8 @@ class StackConfig:
     unresolved_environments: tuple[str, ...] = ()
     """ESC environments the stack imports that an offline run couldn't read: values they set are
     checked only by a real preview."""
+    cost: CostAssumptions = dataclasses.field(default_factory=CostAssumptions)
+    """`fargate-lb:cost`: the traffic the monthly estimate assumes (the offline preview prices with it)."""
 
     @property
     def calls(self) -> tuple[tuple[str, str], ...]:
@@ -107,6 +111,13 @@ def _images(raw: Mapping[str, Any]) -> ImagesConfig:
     return ImagesConfig(platform)
 
 
+def _cost(raw: Mapping[str, Any]) -> CostAssumptions:
+    try:
+        return CostAssumptions.from_mapping(section(raw, "cost") or {}, section=f"{PROJECT}:cost")
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+
+
 def _check_empty_images(raw: Mapping[str, Any], region: str) -> None:
     for name in ("web", "udp"):
         section_raw = section(raw, name) or {}
@@ -134,6 +145,7 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
             f"{PROJECT}:network.azCount: {region} offers {zones} availability zones to a new account, so azCount "
             f"must be from 1 to {zones}, got {network_settings.az_count}"
         )
+    cost = _cost(raw)
     images = _images(raw)
     _check_empty_images(raw, region)
 
@@ -158,6 +170,11 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
         services = parse_services(services_raw)
     udp_raw = section(raw, "udp")
     udp = parse_udp(udp_raw) if udp_raw is not None else None
+    if udp is not None and any(s.name == "udp" for s in services):
+        # Both would be `<project>-<stack>-udp`: one task definition family, one set of alarm names.
+        raise ConfigError(
+            f"{PROJECT}:services.udp: shares its name with {PROJECT}:udp, the UDP service: rename the web service"
+        )
 
     if (web is not None or services) and network_settings.az_count < 2:
         which = "web" if web is not None else "services"
@@ -169,12 +186,16 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
     named = [("web", web), ("udp", udp), *((f"services.{s.name}", s.kwargs) for s in services)]
     present = [(name, kwargs) for name, kwargs in named if kwargs is not None]
     check_reachable(present, region, nat)
-    if not nat:
-        network = with_secret_endpoints(network, [kwargs for _, kwargs in present])
+    # A service reads its secrets through NAT only if it may reach the internet; every other one needs
+    # the secretsmanager/ssm endpoints.
+    network = with_secret_endpoints(
+        network, [kwargs for _, kwargs in present if not (nat and kwargs.get("internet_egress"))]
+    )
     return StackConfig(
         region=region,
         network=network,
         images=images,
+        cost=cost,
         web=web,
         udp=udp,
         alb=alb,

@@ -27,6 +27,7 @@ from fargatelb import (
 from fargatelb._alb import ALB_FIELDS, resolve_alb
 from fargatelb._args import from_mapping
 from fargatelb.calls import call_variable
+from fargatelb.fargate import check_component_name
 from fargatelb.routing import Route, listener_problems
 from fargatelb.udp import resolve_udp_args
 from fargatelb.web import resolve_web_args
@@ -34,7 +35,7 @@ from fargatelb.web import resolve_web_args
 from .keys import PROJECT, ConfigError, config_key, relabel
 
 # The program wires these from other components; a stack file can't set them.
-WIRED_BY_PROGRAM = ("network", "cluster", "load_balancer", "discoverable", "cpu_architecture", "internet_egress")
+WIRED_BY_PROGRAM = ("network", "cluster", "load_balancer", "discoverable", "cpu_architecture")
 # What validation sees where the program wires a value (or `pulumi up` builds an image).
 _NETWORK = NetworkRef("vpc-from-network", [], [], "sg-from-network", "pl-from-network", "10.0.0.0/16")
 _PLACEHOLDERS: dict[str, Any] = {"network": _NETWORK, "image": "built-by-pulumi-up"}
@@ -99,16 +100,28 @@ def parse_services(raw: Mapping[str, Any]) -> tuple[ServiceConfig, ...]:
     services, routes = [], []
     for name, settings in raw.items():
         section = f"services.{name}"
+        try:
+            check_component_name("LoadBalancedFargateServiceArgs", name)
+        except InvalidArgument as err:
+            problem = err.problem.removeprefix("must be")
+            raise ConfigError(f"{PROJECT}:{section}: is not a usable service name: a name must be{problem}") from None
         if not isinstance(settings, Mapping):
             raise ConfigError(f"{PROJECT}:{section}: must be an object of the service's settings, got {settings!r}")
         settings = dict(settings)
         calls = settings.pop("calls", None) or []
-        build = settings.pop("build", name)
-        if "image" not in settings and not (isinstance(build, str) and (APPS / build / "Dockerfile").is_file()):
-            apps = sorted(p.name for p in APPS.iterdir() if (p / "Dockerfile").is_file())
+        if "build" in settings and "image" in settings:
             raise ConfigError(
-                f"{config_key(section, 'build')}: there is no app/{build}/Dockerfile to build {name}'s image from: "
-                f"name an image, or build: one of {', '.join(apps)}"
+                f"{config_key(section, 'build')}: and {config_key(section, 'image')} exclude each other: "
+                "name an image, or the app under app/ that pulumi up builds"
+            )
+        build = settings.pop("build", name)
+        # Exactly an app's directory name: `web/` or `./web` would be a second build of app/web under
+        # another resource name, into the same ECR repository name (RepositoryAlreadyExistsException).
+        apps = sorted(p.name for p in APPS.iterdir() if (p / "Dockerfile").is_file())
+        if "image" not in settings and build not in apps:
+            raise ConfigError(
+                f"{config_key(section, 'build')}: there is no app named {build!r} to build {name}'s image from: "
+                f"name an image, or build: one of {', '.join(apps)} (an app/ directory's name)"
             )
         if not isinstance(calls, list) or not all(isinstance(c, str) for c in calls):
             raise ConfigError(f"{config_key(section, 'calls')}: must be a list of service names, got {calls!r}")

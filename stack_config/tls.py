@@ -55,7 +55,7 @@ def with_certificate(
     arn = f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{STAND_IN_CERTIFICATE_ID}"
     environments = offline.environments
     stand_ins.append(
-        StandIn(
+        offline.stand_in(
             key=f"{PROJECT}:{section}.certificateArn",
             value=arn,
             reason=f"{source} sets {PROJECT}:{section}.https: true and leaves the certificate to each deployer"

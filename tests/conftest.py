@@ -12,7 +12,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the root program's modules: offline, stack_config, images
 
 from fargatelb.mocks import Recording, synthesize  # noqa: E402
-from synth_helpers import on_network  # noqa: E402
+from synth_helpers import committed_recording, committed_run, on_network  # noqa: E402
 
 
 @pytest.fixture
@@ -29,8 +29,21 @@ def with_network() -> Callable[[Callable[..., Any]], Recording]:
 
 @pytest.fixture(scope="session")
 def committed_stacks() -> dict[str, Recording]:
-    """Every committed Pulumi.<stack>.yaml run once under the default mocks (ECR empty), for tests
-    that only read the recording."""
-    from offline import stacks, synthesize_stack
+    """Every committed Pulumi.<stack>.yaml run once per session under the default mocks (ECR empty),
+    for tests that only read the recording."""
+    from offline import stacks
 
-    return {stack: synthesize_stack(stack) for stack in stacks()}
+    return {stack: committed_recording(stack) for stack in stacks()}
+
+
+@pytest.fixture(scope="session")
+def committed_previews() -> dict[str, Any]:
+    """Each committed stack's run judged and priced, and its report.json document (not written)."""
+    from fargatelb.preview import judge, report
+    from offline import stacks
+
+    previews = {}
+    for stack in stacks():
+        judged = judge(committed_run(stack))
+        previews[stack] = (judged, report.build(judged))
+    return previews

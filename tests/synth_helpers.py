@@ -1,10 +1,12 @@
 """Building stacks for component tests: a PrivateNetwork plus whatever a test puts on top."""
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from fargatelb import NetworkRef, PrivateNetwork, PrivateNetworkArgs
 from fargatelb.mocks import Recording, synthesize
+from fargatelb.preview import ProgramRun, run_program
 
 ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 
@@ -34,3 +36,17 @@ def on_network(build: Callable[[dict[str, Any], PrivateNetwork], Any]) -> Record
         build(network_wiring(network), network)
 
     return synthesize(program)
+
+
+@functools.cache
+def committed_run(stack: str) -> ProgramRun:
+    """A committed Pulumi.<stack>.yaml run once per test session under the default mocks (ECR empty),
+    through the package's preview runner, for every test that only reads it (fixtures and
+    pytest_generate_tests alike)."""
+    from offline import PROJECT
+
+    return run_program(PROJECT, stack)
+
+
+def committed_recording(stack: str) -> Recording:
+    return committed_run(stack).recording

@@ -26,7 +26,8 @@ from fargatelb.verify.aws.mappings import BY_TYPE
 from fargatelb.verify.aws.registry import RULES
 from fargatelb.verify.aws.run import schemas
 from fargatelb.verify.aws.schema import ANNOTATIONS, CONSTRAINTS
-from offline import stacks, synthesize_stack
+from offline import stacks
+from synth_helpers import committed_recording
 
 ROOT = Path(__file__).resolve().parent.parent
 # Types the components create that no AWS API judges: Pulumi's own components, TLS keys made
@@ -48,7 +49,7 @@ NOT_AWS_RESOURCES = {
 
 @pytest.fixture(scope="module")
 def recorded() -> dict[str, Graph]:
-    graphs = {stack: synthesize_stack(stack).graph() for stack in stacks()}
+    graphs = {stack: committed_recording(stack).graph() for stack in stacks()}
     graphs["fixture"] = fx.synthesized().graph
     return graphs
 
@@ -258,7 +259,7 @@ def test_schema_cases_cover_every_kind_of_constraint(recorded: dict[str, Graph])
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "schema_case" in metafunc.fixturenames:
-        graphs = {stack: synthesize_stack(stack).graph() for stack in stacks()}
+        graphs = {stack: committed_recording(stack).graph() for stack in stacks()}
         cases = _schema_cases(graphs)
         metafunc.parametrize("schema_case", cases, ids=[f"{c[2]}.{c[3]}:{c[4]}" for c in cases])
 
@@ -429,25 +430,3 @@ def test_an_unknown_value_is_not_judged(recorded: dict[str, Graph]) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # End to end: the offline preview and the policy pack
-
-
-def _retention_8(args: Any) -> Any:
-    import pulumi
-
-    if args.type_ == "aws:cloudwatch/logGroup:LogGroup":
-        return pulumi.ResourceTransformationResult({**args.props, "retention_in_days": 8}, args.opts)
-    return None
-
-
-def test_a_value_aws_refuses_planted_in_the_program_fails_the_offline_preview(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import offline
-    import preview
-
-    real = offline.synthesize_stack
-    monkeypatch.setattr(preview, "synthesize_stack", lambda stack: real(stack, transformations=[_retention_8]))
-    assert preview.preview("dev") == 1
-    out = capsys.readouterr().out
-    assert "[aws-enum] web-logs: retentionInDays = 8 must be one of 1, 3, 5, 7, 14" in out
-    assert "config `fargate-lb:web.logRetentionDays`" in out

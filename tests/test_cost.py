@@ -13,6 +13,7 @@ from fargatelb.cost.estimate import FREE_TYPES
 from fargatelb.cost.model import amount
 from fargatelb.graph import Graph, Node
 from offline import stack_config, synthesize_stack
+from synth_helpers import committed_recording
 
 PRICES = load_prices()
 EU = "eu-west-1"
@@ -42,6 +43,8 @@ _graphs: dict[str, Graph] = {}
 
 
 def graph(variant: str) -> Graph:
+    if variant in ("dev", "prod"):
+        return committed_recording(variant).graph()
     if variant not in _graphs:
         stack = variant.split("-")[0]
         config = stack_config(stack)

@@ -7,6 +7,7 @@ broken and on the committed prod stack.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -73,23 +74,36 @@ def test_a_broken_stack_file_exits_2_naming_the_file_and_key_without_a_traceback
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-def test_prod_previews_ok_offline_and_says_first_what_a_real_preview_needs(capsys: pytest.CaptureFixture[str]) -> None:
+def test_prod_previews_ok_offline_verdict_first_then_what_a_real_preview_needs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fargatelb.preview import cli
     from preview import main
+    from synth_helpers import committed_run
 
-    assert main(["prod"]) == 0
+    # The session's run of prod (the same runner, stand-in marker and all), rendered by the command.
+    monkeypatch.setattr(cli, "run_program", lambda project, stack, **_: committed_run(stack))
+    assert main(["prod", "--no-png", "--out", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("stack prod: ")
-    assert lines[1] == "stand-ins: a real `pulumi preview` of this stack refuses to start until you set these:"
-    assert lines[2].startswith("  fargate-lb:web.certificateArn = arn:aws:acm:eu-west-1:123456789012:certificate/0000")
-    assert "pulumi config set --stack prod --path 'fargate-lb:web.domain.name'" in lines[3]
-    assert "pulumi config set --stack prod --path 'fargate-lb:web.certificateArn'" in lines[4]
-    verdict = next(line for line in lines if line.startswith("verdict: "))
-    assert verdict.startswith("verdict: ok (") and "with 1 offline stand-in(s), listed at the top" in verdict
+    assert re.fullmatch(
+        r"stack prod: ok \(0 errors, 0 warnings, 0 unknown\), \d+ resources, checked offline in [\d.]+ s; "
+        r"1 offline stand-in, below",
+        lines[0],
+    ), lines[0]
+    assert lines[1].startswith("stand-in: fargate-lb:web.certificateArn, offline only: Pulumi.prod.yaml sets")
+    assert "value: arn:aws:acm:eu-west-1:123456789012:certificate/0000" in lines[3]
+    commands = "\n".join(lines[4:10])
+    assert "pulumi config set --stack prod --path 'fargate-lb:web.domain.name' app.example.com" in commands
+    assert "pulumi config set --stack prod --path 'fargate-lb:web.certificateArn' \\" in commands
+    assert (tmp_path / "prod" / "report.json").is_file()
 
 
-def test_dev_previews_with_nothing_stood_in(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_stack_is_a_usage_error_listing_the_stacks(capsys: pytest.CaptureFixture[str]) -> None:
     from preview import main
 
-    assert main(["dev"]) == 0
-    out = capsys.readouterr().out
-    assert "stand-ins:" not in out and "stand-in(s)" not in out
+    with pytest.raises(SystemExit) as raised:
+        main(["nope"])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml"))
+    assert "no Pulumi.nope.yaml in" in err and f"stacks: {', '.join(stacks)}" in err

@@ -142,3 +142,7 @@ def test_one_rule_on_its_own() -> None:
     assert "must start with '/'" in route_problems(Route("x", 1, (), ("docs/*",)))[0]
     assert "at least one '.'" in route_problems(Route("x", 1, ("localhost",)))[0]
     assert "may hold only" in route_problems(Route("x", 1, ("api_example.com",)))[0]
+    # Only letters after the final '.' (API_HostHeaderConditionConfig): no wildcard in the TLD.
+    for host in ("api.example.*", "api.example.c?m", "api.example.com1"):
+        assert "must end in letters after its last '.'" in route_problems(Route("x", 1, (host,)))[0], host
+    assert route_problems(Route("x", 1, ("*.example.com", "api-?.example.com"))) == []

@@ -4,6 +4,7 @@ cluster, request-count and scheduled scaling, calls by name; every refusal names
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -130,6 +131,20 @@ def test_two_rules_on_one_priority_in_the_graph_are_named(platform: Recording) -
     }
 
 
+def test_rules_are_replaced_delete_first_and_a_rule_that_isnt_is_a_lifecycle_warning(platform: Recording) -> None:
+    """Two rules can't hold one priority: a replacement created before the old rule goes fails with
+    PriorityInUse, so the component deletes first, and the verdict warns about any rule that doesn't."""
+    rules = platform.of_type(LISTENER_RULE)
+    assert rules and all(r.delete_before_replace for r in rules)
+    graph = platform.graph()
+    assert "fixed-priority" not in check(graph).hops(Severity.WARNING)
+    admin = next(n for n in graph.nodes if n.name == "admin-rule")
+    relaxed = dataclasses.replace(admin, delete_before_replace=False)
+    report = check(Graph(relaxed if n.urn == admin.urn else n for n in graph.nodes))
+    (finding,) = [f for f in report.warnings if f.hop == "fixed-priority"]
+    assert "PriorityInUse" in finding.message and finding.source.name == "admin-rule"  # type: ignore[union-attr]
+
+
 def test_a_rule_to_a_target_group_no_service_uses_is_named(platform: Recording) -> None:
     graph = platform.graph()
     service = next(n for n in graph.nodes if n.name == "docs-service")
@@ -181,14 +196,26 @@ def test_a_callee_without_a_name_is_named(platform: Recording) -> None:
         ),
         (lambda s: s["api"].update(listenerPort=81), "fargate-lb:services.api.listenerPort: is not a known setting"),
         (lambda s: s.update({"a" * 21: s.pop("docs")}), "must be 1–20 letters, digits or hyphens"),
-        (lambda s: s["docs"].update(build="nope"), "fargate-lb:services.docs.build: there is no app/nope/Dockerfile"),
+        (lambda s: s.update({"docs.v2": s.pop("docs")}), "fargate-lb:services.docs.v2: is not a usable service name"),
+        (
+            lambda s: s["docs"].update(routing={"default": True, "priority": 5}),
+            "fargate-lb:services.docs.routing.priority: isn't used with routing.default",
+        ),
+        (lambda s: s["docs"].update(build="nope"), "fargate-lb:services.docs.build: there is no app named 'nope'"),
+        # Another spelling of app/web would be a second web-repo resource, same ECR name: refused at create.
+        (lambda s: s["docs"].update(build="web/"), "fargate-lb:services.docs.build: there is no app named 'web/'"),
+        (lambda s: s["docs"].update(build="./web"), "there is no app named './web' to build docs's image from"),
+        (
+            lambda s: s["docs"].update(build="web", image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/x:1"),
+            "fargate-lb:services.docs.build: and fargate-lb:services.docs.image exclude each other",
+        ),
         (
             lambda s: s["api"]["scaling"].update(requestsPerTarget=0),
             "fargate-lb:services.api.scaling.requestsPerTarget",
         ),
         (
             lambda s: s["docs"]["scaling"]["schedules"][0].update(cron="0 7 * * MON-FRI *"),
-            "fargate-lb:services.docs.scaling.schedules[0].cron: '0 7 * * MON-FRI *' needs exactly one",
+            "fargate-lb:services.docs.scaling.schedules[0].cron: '0 7 * * MON-FRI *': needs exactly one",
         ),
         (
             lambda s: s["docs"]["scaling"]["schedules"][0].update(minCount=5),
@@ -207,6 +234,13 @@ def test_the_shorthand_and_a_shared_alb_are_not_mixed() -> None:
     raw = {**stack_config("platform"), "fargate-lb:web": json.dumps({"containerPort": 8080})}
     with pytest.raises(ConfigError, match="fargate-lb:web: is the one-service shorthand"):
         parse(raw)
+
+
+def test_a_service_named_like_the_udp_service_is_refused() -> None:
+    config = with_services(lambda s: s.update(udp=s.pop("docs")))
+    config["fargate-lb:udp"] = json.dumps({})
+    with pytest.raises(ConfigError, match=r"fargate-lb:services\.udp: shares its name with fargate-lb:udp"):
+        parse(config)
 
 
 def test_an_alb_section_without_services_is_refused() -> None:

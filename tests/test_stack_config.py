@@ -113,10 +113,31 @@ def test_an_image_tasks_cannot_pull_without_nat_names_both_ways_out(image: str, 
     assert "fargate-lb:network.natStrategy to 'single' or 'per_az'" in message
 
 
-def test_the_same_image_is_fine_behind_nat_or_from_this_regions_ecr() -> None:
-    assert parse(config(network={"natStrategy": "single"}, web={**WEB, "image": "nginx:1.27"})).web
+def test_the_same_image_is_fine_behind_nat_with_internet_egress_or_from_this_regions_ecr() -> None:
+    assert parse(
+        config(network={"natStrategy": "single"}, web={**WEB, "image": "nginx:1.27", "internetEgress": True})
+    ).web
     ecr = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1"
     assert parse(config(udp={"image": ecr, "healthCheckImage": ecr})).udp
+
+
+def test_nat_alone_does_not_open_the_internet_to_a_service() -> None:
+    """A NAT strategy no longer gives every service internet egress: the one that needs it says so."""
+    with pytest.raises(ConfigError, match=r"fargate-lb:web\.internetEgress: true") as raised:
+        parse(config(network={"natStrategy": "per_az"}, web={**WEB, "image": "nginx:1.27"}))
+    assert "fargate-lb:web.image" in str(raised.value)
+
+
+def test_internet_egress_without_nat_is_refused_naming_both_keys() -> None:
+    with pytest.raises(ConfigError, match=r"fargate-lb:udp\.internetEgress: is true.*natStrategy"):
+        parse(config(udp={"internetEgress": True}))
+
+
+def test_a_secret_in_another_region_behind_nat_needs_internet_egress() -> None:
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
+    with pytest.raises(ConfigError, match=r"fargate-lb:web\.secrets\.DB: .*fargate-lb:web\.internetEgress: true"):
+        parse(config(network={"natStrategy": "single"}, web={**WEB, "secrets": {"DB": arn}}))
+    assert parse(config(network={"natStrategy": "single"}, web={**WEB, "secrets": {"DB": arn}, "internetEgress": True}))
 
 
 def test_the_sidecar_image_is_checked_too() -> None:

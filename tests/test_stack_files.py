@@ -22,9 +22,8 @@ from hypothesis import strategies as st
 
 from fargatelb import LoadBalancedFargateServiceArgs, PrivateNetworkArgs, UdpNlbServiceArgs, verify
 from fargatelb._args import _unwrap_optional, camel
-from offline import parse_stack, read_stack, stack_config, synthesize_stack
+from offline import parse_stack, read_stack, read_stack_text, stack_config, synthesize_stack
 from stack_config import WIRED_BY_PROGRAM, ConfigError, OfflineRun, parse
-from stackfile import read_stack_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stacks"
 BROKEN = sorted((FIXTURES / "broken").glob("Pulumi.*.yaml"))

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from fargatelb.mocks import Recording
-from offline import stack_config, stacks, synthesize_stack
+from offline import stack_config, synthesize_stack
 
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -15,8 +15,8 @@ EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 
 
 @pytest.fixture(scope="module")
-def recordings() -> dict[str, Recording]:
-    return {stack: synthesize_stack(stack) for stack in stacks()}
+def recordings(committed_stacks: dict[str, Recording]) -> dict[str, Recording]:
+    return committed_stacks
 
 
 @pytest.fixture(scope="module")

@@ -107,7 +107,7 @@ def test_setup_installs_every_package_from_a_lock_with_its_hashes() -> None:
     recipe = installed_by_setup()
     installs = [line for line in recipe if " pip install " in line]
     assert installs == [
-        "$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock",
+        "$(PY) -m pip install --progress-bar off --require-hashes -r requirements-dev.lock",  # pip lists each package
         "$(PY) -m pip install --quiet --no-deps --no-build-isolation -e ./components",
         "$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-nodeps.lock",
     ]

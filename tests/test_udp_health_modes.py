@@ -223,3 +223,17 @@ def test_service_mode_refuses_sidecar_settings_it_would_ignore(extra: dict[str, 
 def test_bad_health_settings_name_their_key(fields: dict[str, Any], key: str, says: str) -> None:
     with pytest.raises(InvalidArgument, match=rf"^UdpNlbServiceArgs\.{re.escape(key)}: .*{says}"):
         synthesize(lambda: UdpNlbService("game", UdpNlbServiceArgs(**LITERAL_WIRING, image=IMAGE, **fields)))
+
+
+@pytest.mark.parametrize("given", [{"path": "/x"}, {"matcher": "200"}])
+def test_a_tcp_health_check_refuses_http_settings_it_would_ignore(given: dict[str, str]) -> None:
+    (field,) = given
+    with pytest.raises(InvalidArgument, match=rf"^UdpNlbServiceArgs\.health_check\.{field}: isn't used by a TCP"):
+        synthesize(
+            lambda: UdpNlbService(
+                "game",
+                UdpNlbServiceArgs(
+                    **LITERAL_WIRING, image=IMAGE, health_check=UdpHealthCheckArgs(protocol="TCP", **given)
+                ),
+            )
+        )

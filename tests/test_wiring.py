@@ -270,10 +270,8 @@ def test_container_definitions_as_json_are_parsed_per_container(good: Graph) -> 
 
 
 @pytest.fixture(scope="module")
-def stack_recordings() -> dict[str, Any]:
-    from offline import stacks, synthesize_stack  # the root program's offline runner (conftest puts it on the path)
-
-    return {stack: synthesize_stack(stack) for stack in stacks()}
+def stack_recordings(committed_stacks: dict[str, Any]) -> dict[str, Any]:
+    return committed_stacks
 
 
 @pytest.mark.parametrize("form", ["recorded", "preview"])

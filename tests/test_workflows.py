@@ -469,3 +469,13 @@ def test_codeowners_require_a_review_for_what_guards_prod(path: str) -> None:
 
 def test_codeowners_do_not_claim_everything() -> None:
     assert owners_of("README.md") == [] and owners_of("components/fargatelb/__init__.py") == []
+
+
+def test_the_offline_preview_step_publishes_its_reports(pr: dict[str, Any]) -> None:
+    # fargatelb.preview writes the job summary and annotations itself when GitHub's variables are set;
+    # the step must leave them alone, and the reports (out/<stack>/report.json) are uploaded.
+    checks = pr["jobs"]["checks"]
+    (step,) = [s for s in checks["steps"] if s.get("run") == "make preview-all"]
+    assert not {"GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS"} & set(step.get("env", {}))
+    (upload,) = uses(checks, "actions/upload-artifact")
+    assert upload["with"]["path"] == "out/" and upload["if"] == "always()"

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ._args import InvalidArgument
 
 if TYPE_CHECKING:
+    from .alarms import AlarmsArgs
     from .alb import ApplicationLoadBalancer, ApplicationLoadBalancerArgs
     from .calls import ServiceCall, ServiceCallArgs
     from .cluster import ServiceCluster, ServiceClusterArgs
@@ -37,6 +38,7 @@ PACKAGE_NAME = "fargatelb"
 """The Pulumi package name: type tokens are `fargatelb:index:<Component>`."""
 
 _EXPORTS = {
+    "AlarmsArgs": ".alarms",
     "ApplicationLoadBalancer": ".alb",
     "ApplicationLoadBalancerArgs": ".alb",
     "ServiceCall": ".calls",
@@ -82,6 +84,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "PACKAGE_NAME",
     "PROVIDER_COMPONENTS",
+    "AlarmsArgs",
     "ApplicationLoadBalancer",
     "ApplicationLoadBalancerArgs",
     "ClusterRef",

@@ -2,7 +2,8 @@
 
 Creates a bucket with public access blocked, ACLs disabled, SSE-S3 encryption (the only encryption
 ALB log delivery supports), versioning, a lifecycle rule expiring old logs and old versions, and a
-policy that lets only the region's ELB log delivery write, over TLS only.
+policy that lets only the region's ELB log delivery write, under this account's `AWSLogs/<account>/`
+path, over TLS only.
 """
 
 import json
@@ -11,7 +12,9 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import s3
 
-# Regions that predate the log-delivery service principal deliver as a regional ELB account.
+# Regions opened before August 2022 deliver ALB access logs as a regional ELB account (the ALB guide's
+# "Regions available before August 2022"); every later region, through the log-delivery service
+# principal `logdelivery.elasticloadbalancing.amazonaws.com`.
 _ELB_ACCOUNTS = {
     "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
     "us-west-2": "797873946194", "af-south-1": "098369216593", "ap-east-1": "754344448648",
@@ -35,7 +38,9 @@ def access_log_bucket(
     name: str, expiry_days: int, tags: dict[str, str], parent: pulumi.Resource
 ) -> tuple[s3.Bucket, s3.BucketPolicy]:
     child = pulumi.ResourceOptions(parent=parent)
-    region = aws.get_region(opts=pulumi.InvokeOptions(parent=parent)).region
+    invoke = pulumi.InvokeOptions(parent=parent)
+    region = aws.get_region(opts=invoke).region
+    account = aws.get_caller_identity(opts=invoke).account_id
     bucket = s3.Bucket(f"{name}-access-logs", tags={**tags, "Name": f"{name}-access-logs"}, opts=child)
     block = s3.BucketPublicAccessBlock(
         f"{name}-access-logs",
@@ -86,7 +91,9 @@ def access_log_bucket(
                             "Effect": "Allow",
                             "Principal": log_delivery_principal(region),
                             "Action": "s3:PutObject",
-                            "Resource": f"{arn}/{name}/AWSLogs/*",
+                            # The prefix, then AWSLogs/<this account>: only this account's load
+                            # balancers' logs land here.
+                            "Resource": f"{arn}/{name}/AWSLogs/{account}/*",
                         },
                         {
                             "Sid": "TlsOnly",

@@ -68,7 +68,8 @@ class AlbSettings:
     certificate_source: str | None
     """`domain`, `certificate_arn`, `self_signed_certificate`, or None (HTTP only)."""
     domain: Domain | None
-    allowed_cidrs: tuple[str, ...]
+    allowed_cidrs: tuple[str, ...] | None
+    """None: an internal ALB's default, the VPC's block (known only at deploy time)."""
     internal: bool
     deletion_protection: bool
     access_logs: bool
@@ -150,7 +151,14 @@ def resolve_alb(owner: str, args: AlbArgs) -> AlbSettings:
         https=https,
         certificate_source=source,
         domain=domain,
-        allowed_cidrs=check_cidrs(owner, "allowed_cidrs", default(args.allowed_cidrs, ["0.0.0.0/0"])),
+        # Like the NLB: an internal ALB admits the VPC unless told otherwise; an internet-facing one, anyone.
+        allowed_cidrs=(
+            check_cidrs(owner, "allowed_cidrs", args.allowed_cidrs)
+            if args.allowed_cidrs is not None
+            else None
+            if args.internal
+            else ("0.0.0.0/0",)
+        ),
         internal=bool(args.internal),
         deletion_protection=bool(args.deletion_protection),
         access_logs=bool(args.access_logs),
@@ -228,7 +236,14 @@ def build_alb(
         tags=named("alb-sg"),
         opts=child,
     )
-    client_ingress(name, alb_sg, s.allowed_cidrs, s.listener_ports, tags, child)
+    if s.allowed_cidrs is None and network.vpc_cidr is None:
+        raise InvalidArgument(
+            "ApplicationLoadBalancerArgs",
+            "allowed_cidrs",
+            "or network.vpc_cidr is required: an internal ALB admits the VPC by default",
+        )
+    clients: Sequence[pulumi.Input[str]] = s.allowed_cidrs or (network.vpc_cidr,)  # type: ignore[assignment]
+    client_ingress(name, alb_sg, clients, s.listener_ports, tags, child)
 
     access_logs: lb.LoadBalancerAccessLogsArgs | None = None
     wait_for_bucket: list[pulumi.Resource] = []

@@ -17,20 +17,14 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, lb, vpc
 
+from .alarms import Watched, alarm_name, below_desired_alarm, deployment_alarms, target_alarms
 from .arns import parse_secret_arn
 from .fargate import DEFAULT_USER, Scaling, TaskSettings, container_definition
 from .network import HTTPS, allow_endpoint_access
+from .policies import ecs_tasks_trust, logs_key_policy
 from .refs import ClusterRef, NetworkRef
 
 EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-_ECS_TASKS_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ],
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -74,6 +68,8 @@ class FargateParts:
     task_definition: ecs.TaskDefinition
     task_security_group: ec2.SecurityGroup
     log_group: cloudwatch.LogGroup
+    alarms: list[cloudwatch.MetricAlarm] = field(default_factory=list)
+    """The deployment alarms, as the service names them (empty with alarms off)."""
 
 
 def build_fargate_service(
@@ -87,10 +83,12 @@ def build_fargate_service(
     load_balancer_arn_suffix: pulumi.Input[str] | None,
     lb_container: tuple[str, int],
     wait_for: Sequence[pulumi.Resource],
+    watched: Watched,
 ) -> FargateParts:
     child = pulumi.ResourceOptions(parent=parent)
     invoke = pulumi.InvokeOptions(parent=parent)
     region = aws.get_region(opts=invoke).region
+    account = aws.get_caller_identity(opts=invoke).account_id
 
     def tags(role: str) -> dict[str, str]:
         return {**spec.task.tags, "Name": f"{name}-{role}"}
@@ -108,9 +106,15 @@ def build_fargate_service(
         cluster_arn = spec.cluster.cluster_arn
         cluster_name = pulumi.Output.from_input(spec.cluster.cluster_name)
 
-    kms_key_id = _log_key(name, region, tags, child, invoke).arn if spec.task.encrypt_logs else None
+    kms_key_id = log_group_name = None
+    if spec.task.encrypt_logs:
+        # The key's policy names the one log group it serves, so that group's name is fixed before
+        # either exists (an auto-name is known only once the group is created, after the key).
+        log_group_name = f"/fargatelb/{pulumi.get_project()}/{pulumi.get_stack()}/{name}"
+        kms_key_id = _log_key(name, account, region, log_group_name, tags, child).arn
     log_group = cloudwatch.LogGroup(
         f"{name}-logs",
+        name=log_group_name,
         retention_in_days=spec.task.log_retention_days,
         kms_key_id=kms_key_id,
         tags=tags("logs"),
@@ -121,7 +125,8 @@ def build_fargate_service(
     # logs, secrets) and every security-group rule on their paths. IAM and EC2 accept the service
     # before these exist, and its first tasks then fail to pull, to start or to become healthy.
     first_tasks_need: list[pulumi.Resource] = []
-    execution_role = iam.Role(f"{name}-exec", assume_role_policy=_ECS_TASKS_TRUST, tags=tags("exec"), opts=child)
+    trust = ecs_tasks_trust(account, region)
+    execution_role = iam.Role(f"{name}-exec", assume_role_policy=trust, tags=tags("exec"), opts=child)
     first_tasks_need.append(
         iam.RolePolicyAttachment(f"{name}-exec", role=execution_role.name, policy_arn=EXECUTION_POLICY_ARN, opts=child)
     )
@@ -130,12 +135,12 @@ def build_fargate_service(
         grant = iam.RolePolicy(
             f"{name}-exec-secrets",
             role=execution_role.id,
-            policy=secrets_policy(spec.owner, secret_arns),
+            policy=secrets_policy(spec.owner, secret_arns, spec.task.secrets_kms_keys, region),
             opts=child,
         )
         first_tasks_need.append(grant)
     # The application's own role: empty until the application needs AWS APIs.
-    task_role = iam.Role(f"{name}-task", assume_role_policy=_ECS_TASKS_TRUST, tags=tags("task"), opts=child)
+    task_role = iam.Role(f"{name}-task", assume_role_policy=trust, tags=tags("task"), opts=child)
 
     def definitions(values: list[Any]) -> str:
         group, images, environments, secret_values = values
@@ -249,6 +254,14 @@ def build_fargate_service(
             "task-out-internet", "HTTPS to the internet through NAT (images from outside ECR)", cidr_ipv4="0.0.0.0/0"
         )
 
+    # The target group's alarms exist before the service that rolls back on them; the one on the
+    # service's task count needs the service's name, so it follows, named in advance.
+    alarms = target_alarms(name, spec.task.alarms, watched, spec.task.tags, child)
+    below_desired_name = alarm_name(name, "below-desired") if spec.task.alarms.enabled else None
+    alarm_names: list[pulumi.Input[str]] = [a.name for a in alarms]
+    if below_desired_name:
+        alarm_names.append(below_desired_name)
+
     container_name, container_port = lb_container
     registries = None
     if spec.discoverable and spec.cluster is not None and spec.cluster.namespace_id is not None:
@@ -275,6 +288,7 @@ def build_fargate_service(
         service_registries=registries,
         health_check_grace_period_seconds=spec.task.grace_period,
         deployment_circuit_breaker={"enable": True, "rollback": True},
+        alarms=deployment_alarms(spec.task.alarms, alarm_names),
         deployment_minimum_healthy_percent=100,
         deployment_maximum_percent=200,
         enable_ecs_managed_tags=True,
@@ -295,7 +309,9 @@ def build_fargate_service(
     if load_balancer_arn_suffix is not None:
         label = pulumi.Output.concat(load_balancer_arn_suffix, "/", target_group.arn_suffix)
     _autoscaling(name, spec.task.scaling, cluster_name, service, label, child)
+    below = below_desired_alarm(name, spec.task.alarms, cluster_name, service.name, spec.task.tags, child)
     return FargateParts(
+        alarms=[*alarms, *([below] if below else [])],
         cluster_name=cluster_name,
         service=service,
         task_definition=task_definition,
@@ -304,17 +320,21 @@ def build_fargate_service(
     )
 
 
-def secrets_policy(owner: str, secret_arns: Sequence[tuple[str, pulumi.Input[str]]]) -> pulumi.Output[str]:
+def secrets_policy(
+    owner: str, secret_arns: Sequence[tuple[str, pulumi.Input[str]]], kms_keys: Sequence[str], region: str
+) -> pulumi.Output[str]:
     """The execution role's grant of exactly the secrets referenced, each with its service's read
     action, nothing wider: the managed policy can't read secrets. A `:json-key:...` suffix selects
-    inside a secret: IAM knows only the secret's own ARN. An ARN that is an Output (a secret made in
-    the same program) is checked here when known, failing the deploy naming its variable."""
+    inside a secret: IAM knows only the secret's own ARN. A secret encrypted with a customer-managed
+    key (`kms_keys`) reads only with kms:Decrypt on that key, and only through the service that
+    stores the secret. An ARN that is an Output (a secret made in the same program) is checked here
+    when known, failing the deploy naming its variable."""
 
     keys = [key for key, _ in secret_arns]
 
     def policy(arns: list[str]) -> str:
         secrets = [parse_secret_arn(owner, f"secrets.{key}", arn) for key, arn in zip(keys, arns, strict=True)]
-        statements = [
+        statements: list[dict[str, Any]] = [
             {
                 "Effect": "Allow",
                 "Action": [action],
@@ -323,6 +343,16 @@ def secrets_policy(owner: str, secret_arns: Sequence[tuple[str, pulumi.Input[str
             for service, action in (("secretsmanager", "secretsmanager:GetSecretValue"), ("ssm", "ssm:GetParameters"))
             if any(s.service == service for s in secrets)
         ]
+        if kms_keys:
+            via = sorted({f"{s.service}.{region}.amazonaws.com" for s in secrets})
+            statements.append(
+                {
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt"],
+                    "Resource": sorted(kms_keys),
+                    "Condition": {"StringEquals": {"kms:ViaService": via[0] if len(via) == 1 else via}},
+                }
+            )
         return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
     return pulumi.Output.all(*(arn for _, arn in secret_arns)).apply(policy)
@@ -401,39 +431,16 @@ def _autoscaling(
         )
 
 
-def _log_key(name, region, tags, child, invoke):  # type: ignore[no-untyped-def]
-    """A customer-managed key for the log group; its policy must admit CloudWatch Logs."""
+def _log_key(name, account, region, log_group_name, tags, child):  # type: ignore[no-untyped-def]
+    """A customer-managed key for the log group; its policy admits CloudWatch Logs for that group only."""
     from pulumi_aws import kms  # imported only when asked for: keeps offline synthesis fast
 
-    account = aws.get_caller_identity(opts=invoke).account_id
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "CloudWatchLogsEncrypts",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                "Resource": "*",
-                "Condition": {
-                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}
-                },
-            },
-        ],
-    }
     return kms.Key(
         f"{name}-logs-key",
         description=f"{name} log group encryption",
         enable_key_rotation=True,
         deletion_window_in_days=30,
-        policy=json.dumps(policy),
+        policy=logs_key_policy(account, region, [log_group_name]),
         tags=tags("logs-key"),
         opts=child,
     )

@@ -51,7 +51,8 @@ class ApplicationLoadBalancerArgs:
     self_signed_certificate: Optional[bool] = None
     """Generate a self-signed certificate and import it into ACM, for dev stacks. Default false."""
     allowed_cidrs: Optional[list[str]] = None
-    """Client CIDRs admitted to the listeners. Default `0.0.0.0/0` (internet-facing)."""
+    """Client CIDRs admitted to the listeners. Default `0.0.0.0/0` when internet-facing, the
+    VPC's block when internal."""
     internal: Optional[bool] = None
     """An internal ALB in the private subnets. Default false (internet-facing, public subnets)."""
     deletion_protection: Optional[bool] = None

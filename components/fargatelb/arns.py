@@ -20,6 +20,9 @@ SECRETS_MANAGER = re.compile(
     rf"^arn:(?P<partition>[a-z-]+):secretsmanager:{_REGION}:{_ACCOUNT}:secret:(?P<name>[A-Za-z0-9/_+=.@-]+)"
     r"(?P<suffix>:[^:]*:[^:]*:[^:]*)?$"
 )
+# Secrets Manager treats a name ending in `-` and six characters as a complete ARN (its API reference,
+# SecretId); anything else is a partial ARN.
+COMPLETE_SECRET_NAME = re.compile(r"-[A-Za-z0-9]{6}$")
 SSM_PARAMETER = re.compile(
     rf"^arn:(?P<partition>[a-z-]+):ssm:{_REGION}:{_ACCOUNT}:parameter/(?P<name>[A-Za-z0-9_.-][A-Za-z0-9_./-]*)$"
 )
@@ -71,5 +74,11 @@ def parse_secret_arn(owner: str, field: str, value: str) -> Arn:
         if match:
             _place(owner, field, value, match["partition"], match["region"])
             suffix = match.groupdict().get("suffix") or ""
-            return Arn(service, match["region"], match["account"], value[: len(value) - len(suffix)])
+            resource = value[: len(value) - len(suffix)]
+            if service == "secretsmanager" and not COMPLETE_SECRET_NAME.search(match["name"]):
+                # A partial ARN (no `-` and the six random characters Secrets Manager appends): ECS
+                # resolves it, but IAM matches the complete ARN, which a grant of the partial one
+                # never equals. AWS's own policy examples grant `<name>-??????`.
+                resource += "-??????"
+            return Arn(service, match["region"], match["account"], resource)
     raise InvalidArgument(owner, field, f"must be the ARN of a secret: {SECRET_SHAPES}; got {value!r}")

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # fargatelb.verify imports this module's tables without the P
     import pulumi
 
 from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, default, documented_args
+from .alarms import Alarms, AlarmsArgs, resolve_alarms
 from .arns import parse_secret_arn
 from .scaling import Scaling, ScalingArgs, ScheduleArgs, resolve_scaling  # noqa: F401  (re-exported)
 
@@ -202,6 +203,11 @@ def resolve_health_check(
     if protocol not in protocols:
         allowed = ", ".join(protocols)
         raise InvalidArgument(owner, "health_check.protocol", f"must be one of {allowed}, got {a.protocol!r}")
+    if protocol == "TCP":
+        for given in ("path", "matcher"):
+            if getattr(a, given) is not None:
+                # A TCP check only opens a connection: a path or matcher would be silently unused.
+                raise InvalidArgument(owner, f"health_check.{given}", "isn't used by a TCP health check; remove it")
     path = default(a.path, default_path)
     if not path.startswith("/"):
         raise InvalidArgument(owner, "health_check.path", f"must start with '/', got {path!r}")
@@ -320,12 +326,14 @@ class TaskArgs(Protocol):
     memory: Optional[int]
     environment: Optional[dict[str, "pulumi.Input[str]"]]
     secrets: Optional[dict[str, "pulumi.Input[str]"]]
+    secrets_kms_keys: Optional[list[str]]
     scaling: Optional[ScalingArgs]
     deregistration_delay: Optional[int]
     health_check_grace_period: Optional[int]
     log_retention_days: Optional[int]
     encrypt_logs: Optional[bool]
     internet_egress: Optional[bool]
+    alarms: Optional[AlarmsArgs]
     cpu_architecture: Optional[str]
     tags: Optional[dict[str, str]]
 
@@ -339,24 +347,28 @@ class TaskSettings:
     environment: dict[str, "pulumi.Input[str]"]
     secrets: dict[str, "pulumi.Input[str]"]
     """Each variable's ARN; an Output is checked when known (`_service.secrets_policy`)."""
+    secrets_kms_keys: tuple[str, ...]
     scaling: Scaling
     deregistration_delay: int
     grace_period: int
     log_retention_days: int
     encrypt_logs: bool
     internet_egress: bool
+    alarms: Alarms
     cpu_architecture: str
     tags: dict[str, str]
 
 
-def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
+def resolve_task(owner: str, args: TaskArgs, *, alb: bool = True) -> TaskSettings:
+    """`alb`: the service is behind an ALB (its 5xx alarm settings apply)."""
     cpu, memory = check_fargate_size(owner, default(args.cpu, 256), default(args.memory, 512))
     return TaskSettings(
         cpu=cpu,
         memory=memory,
         environment=check_environment(owner, args.environment),
         secrets=check_secrets(owner, args.secrets),
-        scaling=resolve_scaling(owner, args.scaling),
+        secrets_kms_keys=check_secrets_kms_keys(owner, args.secrets, args.secrets_kms_keys),
+        scaling=resolve_scaling(owner, args.scaling, alb=alb),
         # 30 s, not AWS's 300 s: a rollout shouldn't wait five minutes per batch of tasks.
         deregistration_delay=check_int(owner, "deregistration_delay", default(args.deregistration_delay, 30), 0, 3600),
         grace_period=check_int(
@@ -365,11 +377,38 @@ def resolve_task(owner: str, args: TaskArgs) -> TaskSettings:
         log_retention_days=check_retention(owner, "log_retention_days", default(args.log_retention_days, 30)),
         encrypt_logs=bool(args.encrypt_logs),
         internet_egress=bool(args.internet_egress),
+        alarms=resolve_alarms(owner, args.alarms, alb=alb),
         cpu_architecture=check_choice(
             owner, "cpu_architecture", default(args.cpu_architecture, "X86_64"), CPU_ARCHITECTURES
         ),
         tags=check_tags(owner, "tags", args.tags),
     )
+
+
+_KMS_KEY = re.compile(r"^arn:aws:kms:[a-z0-9-]+:\d{12}:key/(?:mrk-)?[0-9a-f-]{32,36}$")
+
+
+def check_secrets_kms_keys(
+    owner: str, secrets: dict[str, "pulumi.Input[str]"] | None, keys: list[str] | None
+) -> tuple[str, ...]:
+    """Customer-managed KMS keys the `secrets` are encrypted with, by key ARN: IAM grants
+    kms:Decrypt on a key's ARN, never on an alias."""
+    if not keys:
+        return ()
+    if not secrets:
+        raise InvalidArgument(
+            owner, "secrets_kms_keys", "decrypts secrets, but the service reads none: set secrets too"
+        )
+    for i, key in enumerate(keys):
+        if isinstance(key, str) and not _KMS_KEY.match(key):
+            raise InvalidArgument(
+                owner,
+                f"secrets_kms_keys[{i}]",
+                f"must be a KMS key ARN like arn:aws:kms:<region>:<account>:key/<key id> (not an alias), got {key!r}",
+            )
+    if len(set(keys)) != len(keys):
+        raise InvalidArgument(owner, "secrets_kms_keys", f"names a key twice: {keys}")
+    return tuple(keys)
 
 
 def check_secrets(owner: str, secrets: dict[str, "pulumi.Input[str]"] | None) -> dict[str, "pulumi.Input[str]"]:

@@ -219,6 +219,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif t == "aws:ssm/parameter:Parameter":
             out |= {"arn": self._arn("ssm", f"parameter/{str(physical).lstrip('/')}"), "name": physical}
             rid = physical
+        elif t == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            out |= {"arn": self._arn("cloudwatch", f"alarm:{physical}"), "name": physical}
+            rid = physical
+        elif t == "aws:cloudwatch/dashboard:Dashboard":
+            board = inputs.get("dashboardName") or physical
+            out |= {"dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{board}"}
+            rid = board
         elif t == "aws:appautoscaling/target:Target":
             out["arn"] = self._arn("application-autoscaling", f"scalable-target/{_hex(name, 32)}")
         elif t == "aws:appautoscaling/policy:Policy":

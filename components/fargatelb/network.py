@@ -29,6 +29,7 @@ from ._args import (
     documented_args,
 )
 from .cidr import MAX_ZONES, plan_subnets
+from .policies import ENDPOINT_POLICY_SERVICES, account_endpoint_policy, flow_logs_trust
 from .refs import NetworkRef
 
 # Interface endpoints every Fargate task in a private subnet needs: the registry API, the image
@@ -199,6 +200,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             return {**settings.tags, "Name": f"{name}-{role}"}
 
         region = aws.get_region(opts=invoke).region
+        account = aws.get_caller_identity(opts=invoke).account_id
         zones = aws.get_availability_zones(
             state="available",
             # Local and Wavelength zones can't host a load balancer node.
@@ -289,6 +291,8 @@ class PrivateNetwork(pulumi.ComponentResource):
                 private_dns_enabled=True,
                 subnet_ids=[s.id for s in private_subnets],
                 security_group_ids=[endpoint_sg.id],
+                # Only this account's principals may use the endpoint (where the service takes a policy).
+                policy=account_endpoint_policy(account) if svc in ENDPOINT_POLICY_SERVICES else None,
                 tags=tags(f"vpce-{svc}"),
                 opts=child,
             )
@@ -305,7 +309,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         )
 
         if settings.flow_logs:
-            self._build_flow_logs(name, settings, network, tags, child)
+            self._build_flow_logs(name, settings, network, account, region, tags, child)
 
         self._name = name
         self._endpoint_sg = endpoint_sg
@@ -389,6 +393,8 @@ class PrivateNetwork(pulumi.ComponentResource):
         name: str,
         settings: _Settings,
         network: ec2.Vpc,
+        account: str,
+        region: str,
         tags: Callable[[str], dict[str, str]],
         child: pulumi.ResourceOptions,
     ) -> None:
@@ -400,18 +406,8 @@ class PrivateNetwork(pulumi.ComponentResource):
         )
         role = iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            # Only VPC flow logs of this account and region may assume it (confused-deputy prevention).
+            assume_role_policy=flow_logs_trust(account, region),
             tags=tags("flow-logs-role"),
             opts=child,
         )

@@ -62,8 +62,10 @@ def pattern_problem(kind: str, pattern: str) -> str | None:
             return "may hold only letters, digits, '-', '.', '*' and '?'"
         if "." not in pattern:
             return "must hold at least one '.' (a host name like api.example.com or *.example.com)"
-        if not re.search(r"\.[A-Za-z*?]+$", pattern):
-            return "must end in letters after its last '.' (a top-level domain)"
+        # API_HostHeaderConditionConfig: "You can include only alphabetical characters after the final
+        # '.' character": no wildcard there either.
+        if not re.search(r"\.[A-Za-z]+$", pattern):
+            return "must end in letters after its last '.' (a top-level domain; no '*' or '?' there)"
     else:
         if not PATH_PATTERN.match(pattern):
             return "may hold only letters, digits and _-.$/~\"'@:+&*?"

@@ -2,7 +2,9 @@
 ALB requests per target (optional), and schedules. Pure: validated here, built in `_service.py`."""
 
 import re
+import zoneinfo
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Optional
 
 from ._args import InvalidArgument, check_int, default, documented_args
@@ -81,6 +83,45 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _ZONE = re.compile(r"^[A-Za-z]+(?:/[A-Za-z0-9_+-]+)*$")
 
 
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+# (name, lowest, highest, names counted from `lowest`) per field, as the cron page documents them.
+CRON_FIELDS = (
+    ("minutes", 0, 59, ()),
+    ("hours", 0, 23, ()),
+    ("day-of-month", 1, 31, ()),
+    ("month", 1, 12, MONTHS),
+    ("day-of-week", 1, 7, DAYS),
+    ("year", 1970, 2199, ()),
+)
+
+
+def _cron_field_problem(index: int, text: str) -> str | None:
+    """Why one cron field is out of AWS's range, or None. Accepts `*`, `?`, lists, ranges, steps,
+    names, and the `L`, `W`, `#` forms of the day fields."""
+    label, low, high, names = CRON_FIELDS[index]
+    for item in text.split(","):
+        base, _, step = item.partition("/")
+        if step and not (step.isdigit() and 1 <= int(step) <= high):
+            return f"{label} step {step!r} is not 1-{high}"
+        if base in ("*", "?") or (index in (2, 4) and base in ("L", "LW")):
+            continue
+        if index == 2:
+            base = base.removesuffix("W")
+        if index == 4:
+            base, _, nth = base.partition("#")
+            if nth and not (nth.isdigit() and 1 <= int(nth) <= 5):
+                return f"day-of-week '#{nth}' is not #1-#5"
+            base = base.removesuffix("L")
+        for value in base.split("-", 1):
+            if value.upper() in names:
+                continue
+            if not value.isdigit() or not low <= int(value) <= high:
+                allowed = f"{low}-{high}" + (f" or {names[0]}-{names[-1]}" if names else "")
+                return f"{label} {value!r} is outside {allowed}"
+    return None
+
+
 def check_cron(owner: str, field_name: str, cron: str) -> str:
     parts = cron.removeprefix("cron(").removesuffix(")").split()
     problem = None
@@ -91,9 +132,31 @@ def check_cron(owner: str, field_name: str, cron: str) -> str:
         problem = "may hold only digits, names (JAN, MON), and * ? / , - # L W"
     elif (parts[2] == "?") == (parts[4] == "?"):
         problem = "needs exactly one of day-of-month (3rd field) and day-of-week (5th) to be '?'"
+    else:
+        problem = next((p for i, text in enumerate(parts) if (p := _cron_field_problem(i, text))), None)
     if problem:
-        raise InvalidArgument(owner, field_name, f"{cron!r} {problem}")
+        raise InvalidArgument(owner, field_name, f"{cron!r}: {problem}")
     return f"cron({' '.join(parts)})"
+
+
+@cache
+def _zones() -> frozenset[str]:
+    """The IANA zones this machine knows (Application Auto Scaling takes Joda-Time's, which follow IANA).
+    Empty where the system has no tz database: then only the shape is checked."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_schedule_names(owner: str, component: str, scaling: "Scaling") -> None:
+    """The scheduled action is named `<component>-<schedule>`: AWS allows 1-256 characters."""
+    for i, schedule in enumerate(scaling.schedules):
+        full = f"{component}-{schedule.name}"
+        if len(full) > 256:
+            raise InvalidArgument(
+                owner,
+                f"scaling.schedules[{i}].name",
+                f"makes the scheduled action name {full[:40]}... {len(full)} characters; AWS allows 256, so "
+                f"the name may have at most {255 - len(component)}",
+            )
 
 
 def resolve_schedule(owner: str, i: int, a: ScheduleArgs) -> Schedule:
@@ -104,15 +167,22 @@ def resolve_schedule(owner: str, i: int, a: ScheduleArgs) -> Schedule:
     high = check_int(owner, f"{where}.max_count", a.max_count, 0, MAX_TASKS)
     if low > high:
         raise InvalidArgument(owner, f"{where}.min_count", f"({low}) must not exceed max_count ({high})")
-    if a.timezone is not None and not _ZONE.match(a.timezone):
+    if a.timezone is not None and (not _ZONE.match(a.timezone) or (_zones() and a.timezone not in _zones())):
         raise InvalidArgument(
             owner, f"{where}.timezone", f"must be an IANA time zone like Europe/Dublin, got {a.timezone!r}"
         )
     return Schedule(a.name, check_cron(owner, f"{where}.cron", a.cron), low, high, a.timezone)
 
 
-def resolve_scaling(owner: str, args: ScalingArgs | None) -> Scaling:
+def resolve_scaling(owner: str, args: ScalingArgs | None, *, alb: bool = True) -> Scaling:
+    """`alb`: the service is behind an ALB target group (the only kind with a request count)."""
     a = args or ScalingArgs()
+    if not alb and a.requests_per_target is not None:
+        raise InvalidArgument(
+            owner,
+            "scaling.requests_per_target",
+            "isn't used behind an NLB: ALBRequestCountPerTarget exists only for ALB target groups; remove it",
+        )
     min_count = check_int(owner, "scaling.min_count", default(a.min_count, 1), 0, MAX_TASKS)
     max_count = check_int(owner, "scaling.max_count", default(a.max_count, 3), 1, MAX_TASKS)
     if min_count > max_count:

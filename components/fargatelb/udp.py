@@ -20,6 +20,7 @@ from pulumi_aws import ec2, lb
 from ._alb import check_cidrs, client_ingress
 from ._args import InvalidArgument, check_choice, check_port, coerce_args, default, documented_args
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
+from .alarms import NLB_NAMESPACE, AlarmsArgs, Watched
 from .fargate import (
     Container,
     ContainerArgs,
@@ -35,6 +36,7 @@ from .fargate import (
     resolve_task,
 )
 from .refs import ClusterRef, NetworkRef, coerce_ref
+from .scaling import check_schedule_names
 
 OWNER = "UdpNlbServiceArgs"
 UDP_CONTAINER = "udp"
@@ -140,6 +142,9 @@ class UdpNlbServiceArgs:
     secrets: Optional[dict[str, pulumi.Input[str]]] = None
     """Environment variables read from Secrets Manager or SSM, by ARN; an ARN may be an Output (a secret
     made in the same program), checked when known. Default none."""
+    secrets_kms_keys: Optional[list[str]] = None
+    """ARNs of the customer-managed KMS keys `secrets` are encrypted with: the execution role may
+    kms:Decrypt with them, through Secrets Manager or SSM only. Default none (AWS managed keys)."""
     scaling: Optional[ScalingArgs] = None
     """Autoscaling. Default 1–3 tasks holding 50% CPU."""
     deregistration_delay: Optional[int] = None
@@ -153,7 +158,12 @@ class UdpNlbServiceArgs:
     cpu_architecture: Optional[str] = None
     """`X86_64` or `ARM64`, matching the image's platform. Default `X86_64`."""
     internet_egress: Optional[bool] = None
-    """Let tasks open HTTPS to the internet (through NAT). Default false."""
+    """Let tasks open HTTPS (tcp/443) to the internet through the network's NAT gateways, e.g. to pull
+    an image from a public registry or call an outside API. Needs a NAT strategy; the tasks otherwise
+    reach only the VPC endpoints (and what `calls` grants). Default false."""
+    alarms: Optional[AlarmsArgs] = None
+    """Deployment alarms (CloudWatch) ECS watches during a deployment, rolling it back when one fires.
+    Default on: unhealthy targets, no healthy target, fewer tasks running than desired."""
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
     image_repository_force_delete: Optional[bool] = None
@@ -236,7 +246,8 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
                 "isn't used by UdpNlbService: the UDP container serves udp_port and the sidecar serves "
                 "health_check.port (the UDP container does, in service mode); remove it",
             )
-    task = resolve_task(OWNER, args)
+    task = resolve_task(OWNER, args, alb=False)
+    check_schedule_names(OWNER, name, task.scaling)
     check_reserved_environment(OWNER, task.environment, RESERVED_ENVIRONMENT, "udp_port and health_check.port")
     return UdpSettings(
         udp_port=udp_port,
@@ -297,6 +308,10 @@ class UdpNlbService(pulumi.ComponentResource):
     """The tasks' security group."""
     load_balancer_security_group_id: pulumi.Output[str]
     """The NLB's security group."""
+    alarm_names: pulumi.Output[list[str]]
+    """The deployment alarms' names (ECS rolls a deployment back when one fires)."""
+    alarm_arns: pulumi.Output[list[str]]
+    """The deployment alarms' ARNs, for a dashboard."""
 
     def __init__(self, name: str, args: UdpNlbServiceArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("fargatelb:index:UdpNlbService", name, None, opts)
@@ -381,6 +396,7 @@ class UdpNlbService(pulumi.ComponentResource):
             load_balancer_arn_suffix=None,
             lb_container=(UDP_CONTAINER, s.udp_port),
             wait_for=[listener],
+            watched=Watched(NLB_NAMESPACE, target_group.arn_suffix, nlb.arn_suffix),
         )
 
         self.load_balancer_dns_name = nlb.dns_name
@@ -392,6 +408,8 @@ class UdpNlbService(pulumi.ComponentResource):
         self.cluster_name = parts.cluster_name
         self.task_security_group_id = parts.task_security_group.id
         self.load_balancer_security_group_id = nlb_sg.id
+        self.alarm_names = pulumi.Output.all(*[a.name for a in parts.alarms])
+        self.alarm_arns = pulumi.Output.all(*[a.arn for a in parts.alarms])
         self.register_outputs(
             {
                 "load_balancer_dns_name": self.load_balancer_dns_name,
@@ -403,6 +421,8 @@ class UdpNlbService(pulumi.ComponentResource):
                 "cluster_name": self.cluster_name,
                 "task_security_group_id": self.task_security_group_id,
                 "load_balancer_security_group_id": self.load_balancer_security_group_id,
+                "alarm_names": self.alarm_names,
+                "alarm_arns": self.alarm_arns,
             }
         )
 

@@ -23,6 +23,7 @@ from pulumi_aws import lb
 from ._alb import ALB_FIELDS, AlbSettings, build_alb, lookup_zone, resolve_alb
 from ._args import InvalidArgument, check_port, coerce_args, default, documented_args
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
+from .alarms import ALB_NAMESPACE, AlarmsArgs, Watched
 from .fargate import (
     Container,
     ContainerArgs,
@@ -39,6 +40,7 @@ from .fargate import (
 )
 from .refs import ClusterRef, LoadBalancerRef, NetworkRef, coerce_ref
 from .routing import DEFAULT_PRIORITY, Route, route_problems
+from .scaling import check_schedule_names
 
 OWNER = "LoadBalancedFargateServiceArgs"
 CONTAINER = "app"
@@ -110,6 +112,9 @@ class LoadBalancedFargateServiceArgs:
     secrets: Optional[dict[str, pulumi.Input[str]]] = None
     """Environment variables read from Secrets Manager or SSM, by ARN; an ARN may be an Output (a secret
     made in the same program), checked when known. Default none."""
+    secrets_kms_keys: Optional[list[str]] = None
+    """ARNs of the customer-managed KMS keys `secrets` are encrypted with: the execution role may
+    kms:Decrypt with them, through Secrets Manager or SSM only. Default none (AWS managed keys)."""
     health_check: Optional[HealthCheckArgs] = None
     """Target-group health check. Default: HTTP `/` on the traffic port, 10 s interval, healthy after 2."""
     listener_port: Optional[int] = None
@@ -128,7 +133,8 @@ class LoadBalancedFargateServiceArgs:
     self_signed_certificate: Optional[bool] = None
     """Own ALB only: generate a self-signed certificate and import it into ACM, for dev. Default false."""
     allowed_cidrs: Optional[list[str]] = None
-    """Own ALB only: client CIDRs (IPv4 or IPv6) admitted to the listeners. Default `0.0.0.0/0`."""
+    """Own ALB only: client CIDRs (IPv4 or IPv6) admitted to the listeners. Default `0.0.0.0/0` when
+    internet-facing, the VPC's block when internal."""
     internal: Optional[bool] = None
     """Own ALB only: an internal ALB, in the private subnets. Default false (internet-facing)."""
     deletion_protection: Optional[bool] = None
@@ -150,7 +156,12 @@ class LoadBalancedFargateServiceArgs:
     cpu_architecture: Optional[str] = None
     """`X86_64` or `ARM64`, matching the image's platform. Default `X86_64`."""
     internet_egress: Optional[bool] = None
-    """Let tasks open HTTPS to the internet (through NAT), e.g. to pull from a public registry. Default false."""
+    """Let tasks open HTTPS (tcp/443) to the internet through the network's NAT gateways, e.g. to pull
+    an image from a public registry or call an outside API. Needs a NAT strategy; the tasks otherwise
+    reach only the VPC endpoints (and what `calls` grants). Default false."""
+    alarms: Optional[AlarmsArgs] = None
+    """Deployment alarms (CloudWatch) ECS watches during a deployment, rolling it back when one fires.
+    Default on: target 5xx rate over 5%, unhealthy targets, fewer tasks running than desired."""
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
 
@@ -194,6 +205,10 @@ def resolve_route(name: str, routing: RoutingArgs | None) -> Route:
     default_route = bool(r.default)
     if default_route and (r.hosts or r.paths):
         raise InvalidArgument(OWNER, "routing.default", "serves what no rule matches: it takes no hosts or paths")
+    if default_route and r.priority is not None:
+        raise InvalidArgument(
+            OWNER, "routing.priority", f"isn't used with routing.default (the default rule is last, {DEFAULT_PRIORITY})"
+        )
     if not default_route and r.priority is None:
         raise InvalidArgument(OWNER, "routing.priority", "is required (1-49999, unique on the ALB) unless default")
     route = Route(
@@ -229,6 +244,7 @@ def resolve_web_args(name: str, args: LoadBalancedFargateServiceArgs) -> WebSett
         OWNER, args.health_check, default_path="/", default_port=container_port, protocols=("HTTP",)
     )
     task = resolve_task(OWNER, args)
+    check_schedule_names(OWNER, name, task.scaling)
     check_reserved_environment(OWNER, task.environment, RESERVED_ENVIRONMENT, "container_port")
     return WebSettings(
         container_port=container_port,
@@ -266,6 +282,10 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
     """The ALB's security group (the shared ALB's, on one)."""
     log_group_name: pulumi.Output[str]
     """The containers' CloudWatch log group."""
+    alarm_names: pulumi.Output[list[str]]
+    """The deployment alarms' names (ECS rolls a deployment back when one fires)."""
+    alarm_arns: pulumi.Output[list[str]]
+    """The deployment alarms' ARNs, for a dashboard."""
 
     def __init__(
         self, name: str, args: LoadBalancedFargateServiceArgs, opts: Optional[pulumi.ResourceOptions] = None
@@ -342,6 +362,7 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
             hops=hops,
             target_group=target_group,
             load_balancer_arn_suffix=arn_suffix,
+            watched=Watched(ALB_NAMESPACE, target_group.arn_suffix, self._alb_suffix(arn_suffix, s)),
             lb_container=(CONTAINER, s.container_port),
             wait_for=attached,
         )
@@ -352,6 +373,8 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
         self.task_definition_arn = parts.task_definition.arn
         self.load_balancer_security_group_id = pulumi.Output.from_input(lb_sg_id)
         self.log_group_name = parts.log_group.name
+        self.alarm_names = pulumi.Output.all(*[a.name for a in parts.alarms])
+        self.alarm_arns = pulumi.Output.all(*[a.arn for a in parts.alarms])
         self.register_outputs(
             {
                 "url": self.url,
@@ -364,8 +387,21 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
                 "task_definition_arn": self.task_definition_arn,
                 "load_balancer_security_group_id": self.load_balancer_security_group_id,
                 "log_group_name": self.log_group_name,
+                "alarm_names": self.alarm_names,
+                "alarm_arns": self.alarm_arns,
             }
         )
+
+    @staticmethod
+    def _alb_suffix(arn_suffix: pulumi.Input[str] | None, s: WebSettings) -> pulumi.Input[str]:
+        """The ALB's ARN suffix: the `LoadBalancer` dimension of the deployment alarms."""
+        if arn_suffix is None:
+            if s.task.alarms.enabled:
+                raise InvalidArgument(
+                    OWNER, "load_balancer", "needs arn_suffix: the deployment alarms watch the ALB's target group by it"
+                )
+            return ""
+        return arn_suffix
 
     def _rule(
         self, name: str, route: Route, listener_arn: pulumi.Input[str], target_group: lb.TargetGroup,
@@ -396,7 +432,9 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
             conditions=conditions,
             actions=[lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
             tags={**tags, "Name": f"{name}-rule"},
-            opts=pulumi.ResourceOptions(parent=self),
+            # A priority is unique on its listener: a replacement created before the old rule is
+            # deleted fails with PriorityInUse. (A rename is a create and a delete too: see README.)
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
 
     @staticmethod

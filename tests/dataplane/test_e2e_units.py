@@ -8,17 +8,18 @@ import pytest
 
 from e2e import apps, model, sgfilter, topology
 from e2e.balancers import alb_config, backends_of, status_codes, status_regex
-from offline import ROOT, synthesize_stack
+from offline import ROOT
+from synth_helpers import committed_recording
 
 
 @pytest.fixture(scope="module")
 def dev() -> model.Stack:
-    return model.read(synthesize_stack("dev"))
+    return model.read(committed_recording("dev"))
 
 
 @pytest.fixture(scope="module")
 def prod() -> model.Stack:
-    return model.read(synthesize_stack("prod"))
+    return model.read(committed_recording("prod"))
 
 
 def test_matcher_to_status_regex() -> None:

@@ -28,7 +28,7 @@ the rules, and lists every resource no rule priced), `offers` (reads AWS's price
       "items": [
         {
           "what": "Interface endpoint ecr.api: 2 zone(s) × 730 h",
-          "category": "network",     # network | load-balancing | compute | logs | storage | security | dns | unpriced
+          "category": "network",  # network|load-balancing|compute|logs|storage|security|dns|monitoring|unpriced
           "resources": [{"urn": "urn:pulumi:...", "name": "network-vpce-ecr-api", "type": "aws:ec2/vpcEndpoint:..."}],
           "quantity": 1460, "quantityAtMax": 1460, "unit": "hours",
           "unitPriceUsd": 0.011,     # null when the table has no price: amounts are then 0 and note says so

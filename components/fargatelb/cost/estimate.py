@@ -12,7 +12,7 @@ from .assumptions import CONFIG_SECTION, CostAssumptions
 from .context import Context
 from .model import Assumption, CostEstimate
 from .prices import PriceTable, load_prices
-from .rules_compute import price_dns, price_fargate, price_keys, price_logs, price_storage
+from .rules_compute import price_dns, price_fargate, price_keys, price_logs, price_monitoring, price_storage
 from .rules_network import price_endpoints, price_load_balancers, price_nat
 from .tradeoff import nat_tradeoff
 
@@ -25,6 +25,7 @@ RULES = (
     price_keys,
     price_storage,
     price_dns,
+    price_monitoring,
 )
 
 # Resource types with no charge of their own (what they cost shows up on another resource, if anywhere).
@@ -54,7 +55,7 @@ FREE_TYPES = {
     "aws:lb/listenerRule:ListenerRule": "the first 10 rules of a listener are free",
     "aws:alb/listenerRule:ListenerRule": "the first 10 rules of a listener are free",
     "aws:appautoscaling/target:Target": "Application Auto Scaling is free",
-    "aws:appautoscaling/policy:Policy": "target tracking is free (its CloudWatch alarms are not estimated)",
+    "aws:appautoscaling/policy:Policy": "target tracking is free (the alarms it creates itself are not estimated)",
     "aws:appautoscaling/scheduledAction:ScheduledAction": "Application Auto Scaling's scheduled actions are free",
     "aws:acm/certificate:Certificate": "public and imported ACM certificates are free",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "bucket settings are free",
@@ -73,7 +74,8 @@ FREE_TYPES = {
 
 SCOPE = (
     "On-Demand list prices of the first usage tier; no free tier, Savings Plans or taxes.",
-    "Not estimated: data transfer out to the internet and between zones, CloudWatch alarms and metrics, "
+    "Not estimated: data transfer out to the internet and between zones, CloudWatch metrics (alarms and "
+    "dashboards are), Container Insights, "
     "API requests (KMS, S3, ECR), Logs Insights queries.",
     "Services run all month at their minimum task count (monthlyUsd) or their maximum (monthlyUsdAtMax); "
     "deployments briefly run up to twice the tasks, not counted.",
@@ -86,8 +88,10 @@ def estimate(
     region: str,
     assumptions: CostAssumptions | None = None,
     prices: PriceTable | None = None,
+    section: str = CONFIG_SECTION,
 ) -> CostEstimate:
-    """The monthly cost of what `graph` creates in `region`, item by item, with the NAT trade-off."""
+    """The monthly cost of what `graph` creates in `region`, item by item, with the NAT trade-off.
+    `section` is the config section the assumptions are stated under (`<project>:cost`)."""
     ctx = Context(graph, prices or load_prices(), region, assumptions or CostAssumptions())
     for rule in RULES:
         rule(ctx)
@@ -98,7 +102,7 @@ def estimate(
             ctx.handled.add(node.urn)
             continue
         ctx.unknown([node], f"{node.type.rsplit(':', 1)[-1]} {node.name}", note=f"type {node.type} is not priced")
-    stated = [*ctx.assumptions.stated(section=CONFIG_SECTION), *(Assumption(None, None, s) for s in SCOPE)]
+    stated = [*ctx.assumptions.stated(section=section), *(Assumption(None, None, s) for s in SCOPE)]
     if region not in ctx.table.regions:
         stated.append(Assumption(None, region, f"{region} is not in the price table: nothing is priced"))
     return CostEstimate(

@@ -179,6 +179,31 @@ def price_keys(ctx: Context) -> None:
         )
 
 
+def price_monitoring(ctx: Context) -> None:
+    """Deployment alarms are charged per metric they read (a metric-math alarm, each metric in its
+    expression); dashboards each month."""
+    for alarm in ctx.graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        queries = [q for q in alarm.get("metricQueries") or [] if isinstance(q, dict) and q.get("metric")]
+        count = len(queries) or 1
+        ctx.add(
+            [alarm],
+            f"CloudWatch alarm {alarm.name}",
+            "cloudwatchAlarmMetricMonth",
+            Decimal(count),
+            category="monitoring",
+            note=f"{count} metric(s) at standard resolution",
+        )
+    for board in ctx.graph.of_type("aws:cloudwatch/dashboard:Dashboard"):
+        ctx.add(
+            [board],
+            f"CloudWatch dashboard {board.name}",
+            "cloudwatchDashboardMonth",
+            Decimal(1),
+            category="monitoring",
+            note="the free tier's first three dashboards are not counted",
+        )
+
+
 def _expiry_days(ctx: Context, bucket: Node) -> Decimal | None:
     days = [
         num((rule.get("expiration") or {}).get("days"))

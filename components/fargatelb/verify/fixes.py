@@ -43,10 +43,11 @@ _SERVICE_ARGUMENTS = {
     "grace_period": "health_check_grace_period",
     "log_retention": "log_retention_days",
     "cpu_architecture": "cpu_architecture",
+    "alarms": "alarms",
 }
 # Arguments a program wires from other components' outputs (or the component's own name), which no
 # stack config key sets.
-_NOT_CONFIG = {"name", "network", "cluster", "load_balancer", "internet_egress", "cpu_architecture"}
+_NOT_CONFIG = {"name", "network", "cluster", "load_balancer", "cpu_architecture"}
 _ARGUMENTS: dict[str, dict[str, str]] = {
     WEB_COMPONENT: {
         **_SERVICE_ARGUMENTS,

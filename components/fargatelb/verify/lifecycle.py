@@ -4,6 +4,8 @@
   is scaled back to the configured count by every `pulumi up`.
 - `fixed-name` (warning): a resource AWS names uniquely, given a fixed name, that Pulumi replaces
   on some change: Pulumi creates the new one before deleting the old, and the name collides.
+- `fixed-priority` (warning): a listener rule whose replacement is created before the old one is
+  deleted: both hold the same priority, and ELB refuses the second (PriorityInUse).
 - `immutable-tag` (error): an image pushed under a fixed tag into an immutable repository: the
   second build is refused.
 """
@@ -17,6 +19,7 @@ from .tokens import (
     AWSX_IMAGE,
     DOCKER_BUILD_IMAGE,
     ECR_REPOSITORIES,
+    LISTENER_RULES,
     LOAD_BALANCERS,
     SCALING_TARGET,
     SECURITY_GROUP,
@@ -46,6 +49,18 @@ def check_lifecycle(ctx: Context) -> None:
                 service=svc,
                 source=svc,
                 fix=ctx.fix(svc, "desired_count", "desiredCount"),
+                layer=Layer.LIFECYCLE,
+            )
+    for rule in ctx.of_types(LISTENER_RULES):
+        if rule.get("priority") is not None and not rule.delete_before_replace:
+            ctx.add(
+                Severity.WARNING,
+                "fixed-priority",
+                f"{rule.name} holds priority {rule.get('priority')} on its listener: a change that replaces it "
+                "(its listener) creates the new rule first, and ELB refuses a second rule at that priority "
+                "(PriorityInUse). Set deleteBeforeReplace on the rule",
+                source=rule,
+                fix=ctx.fix(rule, "priority", "priority"),
                 layer=Layer.LIFECYCLE,
             )
     for node in ctx.of_types(tuple(_REPLACED_ON)):

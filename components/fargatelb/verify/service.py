@@ -8,6 +8,7 @@ from typing import Any
 from ..graph import Node
 from .context import Context
 from .model import Severity
+from .paths.alarms import check_alarms
 from .paths.health import prove_health
 from .paths.pull import prove_pull_and_logs
 from .paths.reach import reach_of
@@ -49,6 +50,7 @@ def check_service(ctx: Context, svc: Node) -> None:
         side = side_of(ctx, tg, task_sgs, subnets)
         prove_traffic(ctx, svc, entry, tg, containers, side)
         prove_health(ctx, svc, tg, entry, containers, side)
+    check_alarms(ctx, svc)
     if not subnets:
         ctx.add(
             Severity.UNKNOWN,

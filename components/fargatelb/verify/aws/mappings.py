@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .bridge import Each, Json, ListOf, Obj, P, ResourceMapping, Tags
+from .mappings_cloudwatch import CLOUDWATCH_MAPPINGS
 
 
 def _enabled(value: Any) -> str:
@@ -636,4 +637,5 @@ MAPPINGS: tuple[ResourceMapping, ...] = (
     ),
 )
 
+MAPPINGS += CLOUDWATCH_MAPPINGS
 BY_TYPE = {m.pulumi_type: m for m in MAPPINGS}
