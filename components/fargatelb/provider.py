@@ -18,30 +18,36 @@ which carries none of its outputs; the component refuses it saying so.
 that depends on another resource, or holds a secret, as an `Output`, in one of two ways, depending
 on the caller's SDK: as output values (each Output stays where it is inside objects and lists), or
 as a plain value with dependencies (the whole top-level input becomes one Output, secret if any part
-was, depending on every resource any part did). An Output the caller made of a whole object (from
-a stack reference, say) arrives whole either way. The SDK's own mapping turns an Output given for
-an object into `{}` (a `healthCheck` computed from another resource silently became the defaults)
-or, when the object has required fields, fails with "Missing required input 'network.vpcId'" for a
-`network` that is there; and it calls `int()` on an Output given for an integer (a bare TypeError).
-Here:
+was, depending on every resource any part did). An Output an untyped caller made of a whole object
+(YAML: a stack reference's output) arrives whole either way; the typed SDKs can't send one, since
+the schema marks a handle, like every non-Input field, `plain` (its fields take Outputs). The SDK's
+own mapping turns an Output given for an object into `{}` (a `healthCheck` computed from another
+resource silently became the defaults) or, when the object has required fields, fails with "Missing
+required input 'network.vpcId'" for a `network` that is there; and it calls `int()` on an Output
+given for an integer (a bare TypeError). Here:
 
-- an Output or unknown given for an object, list or map is handed on as a `fargatelb._args.Delivered`
-  snapshot: its value (names mapped as for a plain object), its dependencies and its secretness,
-  which the engine has already sent. `fargatelb._args` lifts it into the Args: each field at a
-  `pulumi.Input` position becomes an Output carrying the whole's dependencies and secretness (the
-  engine no longer says which part depended on what, so a resource built from `network.vpcId`
-  depends on every resource any network field did, and a secret subnet list makes every network
-  field secret); fields the object lacks stay unset. A handle whose every field is an Input
-  (`network`, `load_balancer`) unknown as a whole in a preview is built with every field unknown.
-- an Output given for an integer goes to the component unchanged.
+- an Output or unknown given for an object, list or map is handed on as a
+  `fargatelb._args.Delivered` snapshot: its value (names mapped as for a plain object), its
+  dependencies and its secretness. The engine sent all three, and the Output holds them already:
+  both deliveries build it from a resolved future, which is read here without waiting
+  (`Output._data`, the SDK's own field: if a later SDK changes it, such an Output reaches the
+  component as it is and is refused by name, and tests/test_provider.py fails). `fargatelb._args`
+  lifts the snapshot into the Args: each field at a `pulumi.Input` position becomes an Output
+  carrying the whole's dependencies and secretness (the engine no longer says which part depended on
+  what, so a resource built from `network.vpcId` depends on every resource any network field did,
+  and a secret subnet list makes every network field secret); fields the object lacks stay unset. A
+  handle whose every field is an Input (`network`, `load_balancer`) unknown as a whole in a preview
+  is built with every field unknown.
+- an Output given for an integer or an enum goes to the component unchanged.
 - `fargatelb._args` accepts Outputs and unknowns where a field is a `pulumi.Input` and refuses them
   elsewhere, naming the field ("must be a plain value known at preview"): the component derives its
-  resources from those. Plain are the ports, sizes, counts, switches and choices, `allowedCidrs`,
-  `tags`, the nested settings (`healthCheck`, `scaling`, `probe`, `routing`, ...) and a cluster's
-  `namespaceName`. Inside an object that arrived whole, a plain field is taken as given when its value
-  is known and the object is not secret (the caller wrote a literal beside Outputs: the usual case);
-  an unknown one, or any plain field of a secret object, is refused by name. An object with no
-  `pulumi.Input` inside that arrives as one Output is refused as a whole.
+  resources from those. Plain (and `plain` in the schema) are the ports, sizes, counts, switches and
+  choices, `allowedCidrs`, `tags`, `secretsKmsKeys`, the nested settings (`healthCheck`, `scaling`,
+  `probe`, `routing`, ...) and a cluster's `namespaceName`. Inside an object that arrived whole, a
+  plain field is taken as given when its value is known and the object is not secret (the caller
+  wrote a literal beside Outputs: the usual case); an unknown one, or any plain field of a secret
+  object, is refused by name. An object with no `pulumi.Input` inside that arrives as one Output is
+  refused as a whole.
 
 **Types are described by their own docstring.** `@documented_args` appends a Fields section to each
 Args class's `__doc__` for `help()`; the schema keeps the summary, since each property already
