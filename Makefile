@@ -4,7 +4,7 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e
+SOURCES := __main__.py stack_config images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e examples
 # Everything is installed from hashed locks (`make lock` writes them from requirements*.txt), with
 # --require-hashes: pip refuses a file whose sha256 the lock doesn't list, and a dependency the lock
 # doesn't pin. ./components, an editable install, can't be hashed: it goes in last, its dependencies
@@ -51,6 +51,9 @@ lint: setup  ## ruff, mypy, hadolint
 	$(VENV)/bin/ruff check $(SOURCES)
 	$(VENV)/bin/ruff format --check $(SOURCES)
 	$(VENV)/bin/mypy
+	# Each Python example is a program of its own (its own __main__): checked one at a time.
+	for example in examples/*/; do [ -e $${example}__main__.py ] || continue; \
+		$(VENV)/bin/mypy $${example}*.py $${example}tests/*.py || exit 1; done
 	$(VENV)/bin/hadolint app/*/Dockerfile components/fargatelb/sidecar/Dockerfile
 
 # The preview exits 0 (proven), 1 (a path broken) or 2 (config invalid), but make exits 2 whenever a

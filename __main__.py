@@ -45,7 +45,7 @@ def deployment(c: LoadBalancedFargateService | UdpNlbService, **more: pulumi.Inp
 
 
 config = load()  # everything validated before the first resource
-apps = AppImages(config.images.platform)
+apps = AppImages(config.images)  # fargate-lb:images: every ECR repository the stack builds
 deployments: dict[str, dict[str, Any]] = {}
 with relabelled("network"):
     network = PrivateNetwork("network", config.network)
@@ -104,11 +104,11 @@ if config.udp is not None:
         trusted = network.vpc_cidr.apply(lambda cidr: f"127.0.0.0/8,{cidr}")
         environment = {"TRUSTED_CIDRS": trusted, **(udp_args.get("environment") or {})}
         udp_args = {**apps.with_image(udp_args, "udp"), "environment": environment}
-    with relabelled("udp"):  # the sidecar is built by the component from the package unless an image is named
-        udp = UdpNlbService(
-            "udp",
-            UdpNlbServiceArgs(**common, **udp_args, image_repository_force_delete=pulumi.get_stack() != "prod"),
-        )
+    health_mode = getattr(udp_args.get("health_check"), "mode", None)
+    if "health_check_image" not in udp_args and health_mode != "service":
+        udp_args |= apps.sidecar_repository()  # the component builds the sidecar: one of the stack's repositories
+    with relabelled("udp"):
+        udp = UdpNlbService("udp", UdpNlbServiceArgs(**common, **udp_args))
     pulumi.export("udpEndpoint", pulumi.Output.concat(udp.load_balancer_dns_name, ":", udp.udp_port.apply(str)))
     deployments["udp"] = deployment(udp)
 

@@ -5,14 +5,17 @@
   resources, and the argument or config key to fix.
 - `fargatelb-wiring-unknowns` (stack, advisory): what a preview can't prove yet (values unknown until
   deploy) and warnings, as advisory text that never blocks.
-- `no-open-ingress-to-tasks-or-endpoints` (stack): no 0.0.0.0/0 (or ::/0) ingress into a security
-  group used by an ECS service or a VPC endpoint.
+- `no-world-ingress` (stack): no security group admits a whole address space (judged by address
+  space: 0.0.0.0/1 + 128.0.0.0/1 is the world) except on a load balancer's listener ports in its own
+  security group.
+- `production-*` (stack, for a stack tagged `fargatelb:profile: production`): one mandatory policy
+  per production control, and the overrides with their reasons, advisory (`production_policies`).
 - Resource policies for the secure defaults: ALB header and desync hardening, TLS 1.3/1.2 listener
   policies, no public IP on tasks, awsvpc task definitions with unprivileged, non-root, read-only,
   logging containers, and `ip` target groups.
 
 In a real `pulumi preview` the ids and ARNs of resources being created are unknown, so the stack
-graph links resources only through property dependencies (URNs): see `graph_from_policy_resources`.
+graph links resources only through property dependencies (URNs): see `policy_graph`.
 A resource policy skips a value that is unknown in the preview; CrossGuard runs again during
 `pulumi up`, when it is known.
 """
@@ -21,44 +24,25 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from policy_graph import graph_from_policy_resources, plain
+from production_policies import PRODUCTION, WORLD_INGRESS
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import (
-    UNKNOWN_ARCHIVE_VALUE,
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_ASSET_VALUE,
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
-    UNKNOWN_OBJECT_VALUE,
-    UNKNOWN_STRING_VALUE,
-    UnknownValueError,
-)
+from pulumi_policy.proxy import UnknownValueError
 
 from fargatelb import verify
-from fargatelb.graph import Graph, Node
 from fargatelb.verify import tokens
 
 PACK_NAME = "fargatelb-wiring"
-
-_UNKNOWN = {
-    UNKNOWN_ARCHIVE_VALUE,
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_ASSET_VALUE,
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
-    UNKNOWN_OBJECT_VALUE,
-    UNKNOWN_STRING_VALUE,
-}
 
 LOAD_BALANCERS = tokens.LOAD_BALANCERS
 LISTENERS = tokens.LISTENERS
@@ -66,72 +50,6 @@ TARGET_GROUPS = tokens.TARGET_GROUPS
 # TLS 1.3 with a TLS 1.2 floor (or TLS 1.3 only), the policies Security Hub ELB.17 recommends,
 # FIPS variants included. `ELBSecurityPolicy-TLS13-1-0-*`/`-1-1-*` still admit TLS 1.0/1.1.
 _TLS_POLICY = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-")
-_WORLD = ("0.0.0.0/0", "::/0")
-
-
-# ---------------------------------------------------------------------------------------------
-# Preview values and the stack graph
-
-
-def plain(value: Any) -> Any:
-    """A deep copy of policy `props` with every value unknown in the preview replaced by None.
-
-    CrossGuard wraps props in proxies that raise `UnknownValueError` on an unknown value; the
-    wiring check wants plain dicts and lists in which unknown means None, as the Graph documents.
-    """
-    if isinstance(value, str):
-        return None if value in _UNKNOWN else value
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key in value:
-            try:
-                out[key] = plain(value[key])
-            except UnknownValueError:
-                out[key] = None
-        return out
-    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
-        items = []
-        for i in range(len(value)):
-            try:
-                items.append(plain(value[i]))
-            except UnknownValueError:
-                items.append(None)
-        return items
-    return value
-
-
-def _is_custom(token: str) -> bool:
-    """PolicyResource has no `custom` flag. Custom resources' tokens have a module path
-    (`aws:lb/targetGroup:TargetGroup`) or are providers; components (`fargatelb:index:...`,
-    `awsx:ecr:Image`) and the stack don't."""
-    parts = token.split(":")
-    return token.startswith("pulumi:providers:") or (len(parts) == 3 and "/" in parts[1])
-
-
-def graph_from_policy_resources(resources: Iterable[PolicyResource]) -> Graph:
-    """The wiring check's Graph from a stack policy's resources, linked by URN only."""
-    nodes = []
-    for r in resources:
-        parent = getattr(r, "parent", None)
-        opts = getattr(r, "opts", None)
-        nodes.append(
-            Node(
-                urn=r.urn,
-                type=r.resource_type,
-                name=r.name,
-                props=plain(r.props) or {},
-                property_dependencies={
-                    prop: [d.urn for d in deps] for prop, deps in (r.property_dependencies or {}).items()
-                },
-                dependencies=[d.urn for d in (r.dependencies or [])],
-                parent=parent.urn if parent is not None else getattr(opts, "parent", None),
-                custom=_is_custom(r.resource_type),
-                ignore_changes=list(getattr(opts, "ignore_changes", None) or []),
-                delete_before_replace=bool(getattr(opts, "delete_before_replace", False)),
-                protect=bool(getattr(opts, "protect", False)),
-            )
-        )
-    return Graph(nodes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,44 +66,6 @@ def _advise_unknowns(args: StackValidationArgs, report_violation: ReportViolatio
     report = verify.check(graph_from_policy_resources(args.resources))
     for finding in [*report.unknowns, *report.warnings]:
         report_violation(str(finding), finding.source.urn if finding.source else None)
-
-
-def _validate_open_ingress(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    graph = graph_from_policy_resources(args.resources)
-    guarded: dict[str, str] = {}
-    for service in graph.of_type(tokens.SERVICE):
-        for sg in graph.refs(service, "networkConfiguration", tokens.SECURITY_GROUP):
-            guarded[sg.urn] = f"used by ECS service {service.name}"
-    for endpoint in graph.of_type(tokens.VPC_ENDPOINT):
-        for sg in graph.refs(endpoint, "securityGroupIds", tokens.SECURITY_GROUP):
-            guarded[sg.urn] = f"of VPC endpoint {endpoint.name}"
-    for node in graph.nodes:
-        for sg_urn, cidrs in _world_ingress(graph, node):
-            if sg_urn in guarded:
-                report_violation(
-                    f"{node.name} admits {', '.join(cidrs)} into security group {graph.by_urn[sg_urn].name} "
-                    f"({guarded[sg_urn]}): tasks and endpoints admit only named security groups",
-                    node.urn,
-                )
-
-
-def _world_ingress(graph: Graph, node: Node) -> list[tuple[str, list[str]]]:
-    """(security group URN, world CIDRs) for each ingress of `node` open to the world."""
-    if node.type == tokens.INGRESS_RULE:
-        cidrs = [c for c in (node.get("cidrIpv4"), node.get("cidrIpv6")) if c in _WORLD]
-        groups = graph.refs(node, "securityGroupId", tokens.SECURITY_GROUP)
-    elif node.type == tokens.LEGACY_RULE and node.get("type") == "ingress":
-        cidrs = [c for c in [*(node.get("cidrBlocks") or []), *(node.get("ipv6CidrBlocks") or [])] if c in _WORLD]
-        groups = graph.refs(node, "securityGroupId", tokens.SECURITY_GROUP)
-    elif node.type == tokens.SECURITY_GROUP:
-        inline = [i for i in node.get("ingress", []) or [] if isinstance(i, dict)]
-        cidrs = sorted(
-            {c for i in inline for c in [*(i.get("cidrBlocks") or []), *(i.get("ipv6CidrBlocks") or [])] if c in _WORLD}
-        )
-        groups = [node]
-    else:
-        return []
-    return [(g.urn, cidrs) for g in groups] if cidrs else []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,11 +204,7 @@ POLICIES = [
         validate=_advise_unknowns,
         enforcement_level=EnforcementLevel.ADVISORY,
     ),
-    StackValidationPolicy(
-        name="no-open-ingress-to-tasks-or-endpoints",
-        description="No 0.0.0.0/0 or ::/0 ingress into a security group used by an ECS service or a VPC endpoint.",
-        validate=_validate_open_ingress,
-    ),
+    WORLD_INGRESS,
     _resource_policy(
         "alb-drops-invalid-header-fields",
         "Application load balancers drop invalid HTTP header fields (Security Hub ELB.4).",
@@ -386,5 +262,6 @@ POLICIES = [
         TARGET_GROUPS,
         _target_type_ip,
     ),
+    *PRODUCTION,
 ]
 """Every policy of the pack, in report order."""

@@ -17,10 +17,11 @@ from fargatelb.cost import CostAssumptions
 from fargatelb.network import resolve_network_args
 from fargatelb.regions import region_problem, zone_count_of
 
-from . import mode
+from . import mode, production
 from .keys import PROJECT, ConfigError, relabel, section, stack_file
 from .mode import OfflineRun, StandIn
 from .namespaces import check_engine_settings, check_namespaces
+from .production import Profile
 from .reach import check_reachable, with_secret_endpoints
 from .services import ServiceConfig, parse_alb, parse_services, parse_udp, parse_web
 from .tls import check_certificate_region, check_with_aws, with_certificate
@@ -30,8 +31,18 @@ PLATFORMS = {"linux/amd64": "X86_64", "linux/arm64": "ARM64"}
 
 @dataclass(frozen=True)
 class ImagesConfig:
+    """`fargate-lb:images`: how the images `pulumi up` builds are built and kept."""
+
     platform: str
     """Docker platform images are built for, `linux/amd64` or `linux/arm64`."""
+    force_delete: bool = True
+    """`forceDelete`: `pulumi destroy` deletes the ECR repositories with their images. Default true
+    (throwaway stacks); production sets false."""
+    protect: bool = False
+    """`protect`: Pulumi `protect` on the repositories and their key. Default false."""
+    encrypt_repositories: bool = False
+    """`encryptRepositories`: one customer-managed KMS key for every repository the stack builds
+    (Security Hub ECR.5). Default false: ECR's AES-256."""
 
     @property
     def cpu_architecture(self) -> str:
@@ -61,6 +72,8 @@ class StackConfig:
     checked only by a real preview."""
     cost: CostAssumptions = dataclasses.field(default_factory=CostAssumptions)
     """`fargate-lb:cost`: the traffic the monthly estimate assumes (the offline preview prices with it)."""
+    production: Profile | None = None
+    """The production profile the stack declares (its overrides and their reasons); None if it doesn't."""
 
     @property
     def calls(self) -> tuple[tuple[str, str], ...]:
@@ -101,14 +114,22 @@ def _region(raw: Mapping[str, Any], environments: tuple[str, ...]) -> str:
     return str(region)
 
 
+_IMAGE_FLAGS = {"forceDelete": True, "protect": False, "encryptRepositories": False}
+
+
 def _images(raw: Mapping[str, Any]) -> ImagesConfig:
     images_raw = dict(section(raw, "images") or {})
     platform = images_raw.pop("platform", "linux/amd64")
+    flags = {key: images_raw.pop(key, fallback) for key, fallback in _IMAGE_FLAGS.items()}
     if images_raw:
-        raise ConfigError(f"{PROJECT}:images.{next(iter(images_raw))}: is not a known setting; allowed: platform")
+        allowed = ", ".join(["platform", *_IMAGE_FLAGS])
+        raise ConfigError(f"{PROJECT}:images.{next(iter(images_raw))}: is not a known setting; allowed: {allowed}")
     if platform not in PLATFORMS:
         raise ConfigError(f"{PROJECT}:images.platform: must be one of {', '.join(PLATFORMS)}, got {platform!r}")
-    return ImagesConfig(platform)
+    for key, value in flags.items():
+        if not isinstance(value, bool):
+            raise ConfigError(f"{PROJECT}:images.{key}: must be true or false, got {value!r}")
+    return ImagesConfig(platform, flags["forceDelete"], flags["protect"], flags["encryptRepositories"])
 
 
 def _cost(raw: Mapping[str, Any]) -> CostAssumptions:
@@ -191,7 +212,7 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
     network = with_secret_endpoints(
         network, [kwargs for _, kwargs in present if not (nat and kwargs.get("internet_egress"))]
     )
-    return StackConfig(
+    config = StackConfig(
         region=region,
         network=network,
         images=images,
@@ -204,6 +225,7 @@ def _parse(raw: Mapping[str, Any], source: str, offline: OfflineRun | None) -> S
         stand_ins=tuple(stand_ins),
         unresolved_environments=environments,
     )
+    return dataclasses.replace(config, production=production.check(raw, config, source))
 
 
 def load() -> StackConfig:

@@ -24,18 +24,21 @@ from fargatelb import (
     NetworkRef,
     UdpNlbServiceArgs,
 )
-from fargatelb._alb import ALB_FIELDS, resolve_alb
+from fargatelb._alb import ALB_FIELDS, AlbSettings, resolve_alb
 from fargatelb._args import from_mapping
 from fargatelb.calls import call_variable
 from fargatelb.fargate import check_component_name
 from fargatelb.routing import Route, listener_problems
-from fargatelb.udp import resolve_udp_args
-from fargatelb.web import resolve_web_args
+from fargatelb.udp import UdpSettings, resolve_udp_args
+from fargatelb.web import WebSettings, resolve_web_args
 
 from .keys import PROJECT, ConfigError, config_key, relabel
 
 # The program wires these from other components; a stack file can't set them.
-WIRED_BY_PROGRAM = ("network", "cluster", "load_balancer", "discoverable", "cpu_architecture")
+WIRED_BY_PROGRAM = (
+    "network", "cluster", "load_balancer", "discoverable", "cpu_architecture",
+    "image_repository_force_delete", "image_repository_kms_key_arn", "image_repository_protect",  # fargate-lb:images
+)  # fmt: skip
 # What validation sees where the program wires a value (or `pulumi up` builds an image).
 _NETWORK = NetworkRef("vpc-from-network", [], [], "sg-from-network", "pl-from-network", "10.0.0.0/16")
 _PLACEHOLDERS: dict[str, Any] = {"network": _NETWORK, "image": "built-by-pulumi-up"}
@@ -175,3 +178,17 @@ def _check_calls(services: list[ServiceConfig]) -> None:
                     f"{config_key(f'services.{service.name}', 'environment')}.{variable}: is set by the stack to "
                     f"{callee}'s URL because {service.name} calls it; remove it (or rename yours)"
                 )
+
+
+def web_settings(name: str, kwargs: dict[str, Any], *, shared: bool) -> WebSettings:
+    """The validated, defaulted settings of a web service's kwargs (already checked by parse_*)."""
+    wired = {"load_balancer": _SHARED} if shared else {}
+    return resolve_web_args(name, LoadBalancedFargateServiceArgs(**{**_PLACEHOLDERS, **kwargs, **wired}))
+
+
+def udp_settings(kwargs: dict[str, Any]) -> UdpSettings:
+    return resolve_udp_args("udp", UdpNlbServiceArgs(**{**_PLACEHOLDERS, **kwargs}))
+
+
+def alb_settings(kwargs: dict[str, Any]) -> AlbSettings:
+    return resolve_alb("ApplicationLoadBalancerArgs", ApplicationLoadBalancerArgs(network=_NETWORK, **kwargs))

@@ -164,3 +164,41 @@ def test_an_image_the_stack_names_is_used_as_is(monkeypatch: pytest.MonkeyPatch)
     assert container_images(rec)["app"] == image
     assert "web-image" not in {r.name for r in rec.of_type(IMAGE)}
     assert "web-repo" not in {r.name for r in rec.of_type(REPOSITORY)}
+
+
+def test_images_settings_reach_every_repository_the_stack_builds_the_sidecars_included(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`fargate-lb:images`: forceDelete, protect and one customer-managed key for every repository."""
+    config = stack_config("dev")
+    config["fargate-lb:images"] = json.dumps({"forceDelete": False, "protect": True, "encryptRepositories": True})
+    rec = synth(monkeypatch, {}, config=config)
+    key = rec.one("aws:kms/key:Key", "images-key")
+    assert key.protect is True and key.inputs["enableKeyRotation"] is True
+    repos = rec.of_type(REPOSITORY)
+    assert {r.name for r in repos} == {f"{BUILT[app][0]}-repo" for app in APPS}
+    for repo_ in repos:
+        assert repo_.inputs["forceDelete"] is False and repo_.protect is True, repo_.name
+        assert repo_.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": key.outputs["arn"]}]
+
+
+def test_no_key_is_made_when_no_repository_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = stack_config("dev")
+    config["fargate-lb:images"] = json.dumps({"encryptRepositories": True})
+    for section in ("web", "udp"):
+        settings = json.loads(config[f"fargate-lb:{section}"])
+        settings["image"] = f"{ECR.format(region='eu-west-1')}/{section}:1"
+        if section == "udp":
+            settings["healthCheckImage"] = f"{ECR.format(region='eu-west-1')}/healthcheck:1"
+        config[f"fargate-lb:{section}"] = json.dumps(settings)
+    rec = synth(monkeypatch, {}, config=config)
+    assert not rec.of_type(REPOSITORY) and not rec.of_type("aws:kms/key:Key")
+
+
+@pytest.mark.parametrize(("key", "value"), [("forceDelete", "no"), ("protect", 1), ("encryptRepositories", "true")])
+def test_images_flags_are_booleans_named_by_their_key(key: str, value: Any) -> None:
+    from stack_config import ConfigError, parse
+
+    config = stack_config("dev") | {"fargate-lb:images": json.dumps({key: value})}
+    with pytest.raises(ConfigError, match=rf"fargate-lb:images\.{key}: must be true or false, got {value!r}"):
+        parse(config, source="Pulumi.dev.yaml")

@@ -12,6 +12,7 @@ import copy
 import importlib.util
 import json
 import runpy
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -40,14 +41,21 @@ POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 FORMS = ["recorded", "preview"]
 
 
-@pytest.fixture(scope="module")
-def pack() -> ModuleType:
-    """policy/fargatelb_policies.py, loaded by path: the pack directory is not a package."""
+def load_pack() -> ModuleType:
+    """policy/fargatelb_policies.py, loaded by path: the pack directory is not a package, and its
+    modules import each other as the policy server runs them, from the pack directory."""
+    if str(POLICY_DIR) not in sys.path:
+        sys.path.insert(0, str(POLICY_DIR))
     spec = importlib.util.spec_from_file_location("fargatelb_policies", POLICY_DIR / "fargatelb_policies.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def pack() -> ModuleType:
+    return load_pack()
 
 
 def policy(pack: ModuleType, name: str) -> Any:
@@ -61,7 +69,7 @@ def policy(pack: ModuleType, name: str) -> Any:
 
 def _opts(node: Node) -> PolicyResourceOptions:
     return PolicyResourceOptions(
-        protect=False,
+        protect=node.protect,
         ignore_changes=list(node.ignore_changes),
         delete_before_replace=None,
         aliases=[],
@@ -228,7 +236,7 @@ def test_plain_turns_unknowns_into_none_at_any_depth(pack: ModuleType) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# No world-open ingress into tasks or endpoints
+# No world-open ingress but a load balancer's listener ports (more in test_policy_production.py)
 
 
 def _world_rule(graph: Graph, sg: Node, port: int) -> Graph:
@@ -241,7 +249,7 @@ def _world_rule(graph: Graph, sg: Node, port: int) -> Graph:
 @pytest.mark.parametrize("form", FORMS)
 def test_open_ingress_policy_passes_the_good_stacks(pack: ModuleType, good: fx.Fixture, form: str) -> None:
     """The internet-facing ALB's own listener rules are open to the world, and allowed."""
-    assert run_stack(policy(pack, "no-open-ingress-to-tasks-or-endpoints"), stack_args(good, form)) == []
+    assert run_stack(policy(pack, "no-world-ingress"), stack_args(good, form)) == []
 
 
 @pytest.mark.parametrize("target", ["endpoint", "task"])
@@ -253,10 +261,12 @@ def test_open_ingress_into_an_endpoint_or_task_sg_is_a_violation(
         sg = web.task_sg if target == "task" else graph.refs(fx.endpoint(graph, "ecr.api"), "securityGroupIds")[0]
         return _world_rule(graph, sg, 443)
 
-    reported = run_stack(policy(pack, "no-open-ingress-to-tasks-or-endpoints"), stack_args(good, "preview", opened))
+    reported = run_stack(policy(pack, "no-world-ingress"), stack_args(good, "preview", opened))
     assert len(reported) == 1, reported
-    assert "open-to-the-world admits 0.0.0.0/0 into security group" in reported[0][0]
-    assert ("used by ECS service web-service" if target == "task" else "of VPC endpoint") in reported[0][0]
+    message, urn = reported[0]
+    assert "admits the whole IPv4 space (0.0.0.0/0, as 0.0.0.0/0 in open-to-the-world) on tcp/443" in message
+    assert ("used by ECS service web-service" if target == "task" else "used by VPC endpoint") in message
+    assert urn is not None and urn.endswith("::open-to-the-world")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ stand-in interpreter in a copy of the repo's wrapper and Makefile; the real prev
 broken and on the committed prod stack.
 """
 
+import json
 import os
 import re
 import shutil
@@ -107,3 +108,50 @@ def test_a_missing_stack_is_a_usage_error_listing_the_stacks(capsys: pytest.Capt
     err = capsys.readouterr().err
     stacks = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml"))
     assert "no Pulumi.nope.yaml in" in err and f"stacks: {', '.join(stacks)}" in err
+
+
+# --- the production profile -----------------------------------------------------------------------
+
+WEAKENED = sorted(p for p in (FIXTURES / "broken").glob("Pulumi.prod-*.yaml") if "-override-" not in p.name)
+
+
+@pytest.mark.parametrize("path", WEAKENED, ids=lambda p: p.name[len("Pulumi.") : -len(".yaml")])
+def test_each_weakened_production_variant_is_refused_naming_its_key_the_control_and_the_override(
+    path: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from preview import main
+
+    key = re.search(r"^# key: (.*)$", path.read_text(), re.M)
+    assert key is not None
+    assert main([str(path), "--no-png", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: {key[1]}: "), err
+    control = re.search(r"needs .*, for ((?:ELB|EC2|ECR|KMS)\.\d+ \(Security Hub|FLB\.[A-Z]+ \(fargatelb): ", err)
+    assert control, f"the control is named: {err}"
+    assert 'Or override the control with its reason in pulumi:tags: {"fargatelb:override:' in err
+
+
+def test_an_overridden_control_previews_and_the_preview_prints_its_reason(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from preview import main
+
+    path = FIXTURES / "valid" / "Pulumi.prod-override-access-logs.yaml"
+    assert main([str(path), "--no-png", "--out", str(tmp_path)]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # unwrapped
+    assert out.startswith("stack prod-override-access-logs: ok (0 errors, 0 warnings, 0 unknown)")
+    assert (
+        "production (fargatelb:profile: production): 10 of 11 controls enforced, 1 overridden; the resources meet "
+        "them override ELB.5 (application load balancers write access logs), lets through web-alb; reason: the "
+        "platform's edge proxy logs every request (ticket OPS-1234)"
+    ) in out
+    report = json.loads((tmp_path / "prod-override-access-logs" / "report.json").read_text())
+    assert report["production"]["overrides"][0]["letsThrough"] == ["web-alb"]
+
+
+def test_dev_declares_no_profile_and_prints_none(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from preview import main
+
+    assert main(["dev", "--no-png", "--out", str(tmp_path)]) == 0
+    assert "production" not in capsys.readouterr().out
+    assert json.loads((tmp_path / "dev" / "report.json").read_text())["production"] is None

@@ -35,13 +35,18 @@ def log_delivery_principal(region: str) -> dict[str, str]:
 
 
 def access_log_bucket(
-    name: str, expiry_days: int, tags: dict[str, str], parent: pulumi.Resource
+    name: str, expiry_days: int, tags: dict[str, str], parent: pulumi.Resource, *, protect: bool = False
 ) -> tuple[s3.Bucket, s3.BucketPolicy]:
+    """The bucket (Pulumi `protect` when `protect`: it holds the logs) and its settings."""
     child = pulumi.ResourceOptions(parent=parent)
     invoke = pulumi.InvokeOptions(parent=parent)
     region = aws.get_region(opts=invoke).region
     account = aws.get_caller_identity(opts=invoke).account_id
-    bucket = s3.Bucket(f"{name}-access-logs", tags={**tags, "Name": f"{name}-access-logs"}, opts=child)
+    bucket = s3.Bucket(
+        f"{name}-access-logs",
+        tags={**tags, "Name": f"{name}-access-logs"},
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+    )
     block = s3.BucketPublicAccessBlock(
         f"{name}-access-logs",
         bucket=bucket.id,

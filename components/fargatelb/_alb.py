@@ -10,7 +10,7 @@ service's rule matches (a shared ALB). Both `LoadBalancedFargateService` (its ow
 """
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -52,6 +52,7 @@ class AlbArgs(Protocol):
     deletion_protection: bool | None
     access_logs: bool | None
     access_log_expiry_days: int | None
+    protect: bool | None
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class AlbSettings:
     deletion_protection: bool
     access_logs: bool
     access_log_expiry_days: int
+    protect: bool = False
+    """Pulumi `protect` on the access-log bucket."""
 
     @property
     def listener_ports(self) -> list[tuple[str, int]]:
@@ -137,6 +140,13 @@ def _certificate_source(owner: str, args: AlbArgs) -> tuple[str | None, Domain |
     return source, domain
 
 
+def _vpc_cidr(network: Any) -> Any:
+    """The handle's VPC block, whether the handle is a NetworkRef or (from a provider) a mapping."""
+    if isinstance(network, Mapping):
+        return network.get("vpc_cidr", network.get("vpcCidr"))
+    return getattr(network, "vpc_cidr", None)
+
+
 def resolve_alb(owner: str, args: AlbArgs) -> AlbSettings:
     """Validate, then default, an ALB's settings. Pure."""
     listener_port = check_port(owner, "listener_port", default(args.listener_port, 80))
@@ -145,6 +155,11 @@ def resolve_alb(owner: str, args: AlbArgs) -> AlbSettings:
     https = source is not None
     if https and https_port == listener_port:
         raise InvalidArgument(owner, "https_port", f"({https_port}) must differ from listener_port ({listener_port})")
+    network = getattr(args, "network", None)
+    if args.internal and args.allowed_cidrs is None and network is not None and _vpc_cidr(network) is None:
+        raise InvalidArgument(
+            owner, "allowed_cidrs", "or network.vpc_cidr is required: an internal ALB admits the VPC by default"
+        )
     return AlbSettings(
         listener_port=listener_port,
         https_port=https_port,
@@ -165,6 +180,7 @@ def resolve_alb(owner: str, args: AlbArgs) -> AlbSettings:
         access_log_expiry_days=check_int(
             owner, "access_log_expiry_days", default(args.access_log_expiry_days, 90), 1, 3650
         ),
+        protect=bool(args.protect),
     )
 
 
@@ -236,12 +252,7 @@ def build_alb(
         tags=named("alb-sg"),
         opts=child,
     )
-    if s.allowed_cidrs is None and network.vpc_cidr is None:
-        raise InvalidArgument(
-            "ApplicationLoadBalancerArgs",
-            "allowed_cidrs",
-            "or network.vpc_cidr is required: an internal ALB admits the VPC by default",
-        )
+    assert s.allowed_cidrs is not None or network.vpc_cidr is not None, "resolve_alb refuses this"
     clients: Sequence[pulumi.Input[str]] = s.allowed_cidrs or (network.vpc_cidr,)  # type: ignore[assignment]
     client_ingress(name, alb_sg, clients, s.listener_ports, tags, child)
 
@@ -250,7 +261,7 @@ def build_alb(
     if s.access_logs:
         from ._access_logs import access_log_bucket  # only stacks that ask pay for the S3 import
 
-        bucket, policy = access_log_bucket(name, s.access_log_expiry_days, tags, parent)
+        bucket, policy = access_log_bucket(name, s.access_log_expiry_days, tags, parent, protect=s.protect)
         access_logs = lb.LoadBalancerAccessLogsArgs(bucket=bucket.bucket, prefix=name, enabled=True)
         wait_for_bucket = [policy]  # the ALB checks it may write there when it is created
 

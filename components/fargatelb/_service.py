@@ -17,11 +17,12 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, lb, vpc
 
+from ._kms import log_group_key
 from .alarms import Watched, alarm_name, below_desired_alarm, deployment_alarms, target_alarms
 from .arns import parse_secret_arn
 from .fargate import DEFAULT_USER, Scaling, TaskSettings, container_definition
 from .network import HTTPS, allow_endpoint_access
-from .policies import ecs_tasks_trust, logs_key_policy
+from .policies import ecs_tasks_trust
 from .refs import ClusterRef, NetworkRef
 
 EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -106,19 +107,21 @@ def build_fargate_service(
         cluster_arn = spec.cluster.cluster_arn
         cluster_name = pulumi.Output.from_input(spec.cluster.cluster_name)
 
+    # The log group and its key outlive a mistaken `pulumi destroy` when the service is protected.
+    stateful = pulumi.ResourceOptions(parent=parent, protect=spec.task.protect)
     kms_key_id = log_group_name = None
     if spec.task.encrypt_logs:
         # The key's policy names the one log group it serves, so that group's name is fixed before
         # either exists (an auto-name is known only once the group is created, after the key).
         log_group_name = f"/fargatelb/{pulumi.get_project()}/{pulumi.get_stack()}/{name}"
-        kms_key_id = _log_key(name, account, region, log_group_name, tags, child).arn
+        kms_key_id = log_group_key(name, account, region, log_group_name, tags, stateful).arn
     log_group = cloudwatch.LogGroup(
         f"{name}-logs",
         name=log_group_name,
         retention_in_days=spec.task.log_retention_days,
         kms_key_id=kms_key_id,
         tags=tags("logs"),
-        opts=child,
+        opts=stateful,
     )
 
     # What the first tasks need before the service may start them: the execution role's grants (pull,
@@ -429,18 +432,3 @@ def _autoscaling(
             scalable_target_action={"min_capacity": schedule.min_count, "max_capacity": schedule.max_count},
             opts=child,
         )
-
-
-def _log_key(name, account, region, log_group_name, tags, child):  # type: ignore[no-untyped-def]
-    """A customer-managed key for the log group; its policy admits CloudWatch Logs for that group only."""
-    from pulumi_aws import kms  # imported only when asked for: keeps offline synthesis fast
-
-    return kms.Key(
-        f"{name}-logs-key",
-        description=f"{name} log group encryption",
-        enable_key_rotation=True,
-        deletion_window_in_days=30,
-        policy=logs_key_policy(account, region, [log_group_name]),
-        tags=tags("logs-key"),
-        opts=child,
-    )

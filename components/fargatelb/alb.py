@@ -61,6 +61,9 @@ class ApplicationLoadBalancerArgs:
     """Access logs to a new private, versioned, SSE-S3 bucket (ELB.5). Default false."""
     access_log_expiry_days: Optional[int] = None
     """Days before access logs expire. Default 90."""
+    protect: Optional[bool] = None
+    """Pulumi `protect` on the access-log bucket, so `pulumi destroy` stops at it instead of deleting
+    the logs. Default false."""
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
 

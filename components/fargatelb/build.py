@@ -106,9 +106,16 @@ def build_image(
     *,
     platform: str,
     force_delete: bool,
+    kms_key_arn: pulumi.Input[str] | None = None,
+    protect: bool = False,
     parent: pulumi.Resource | None = None,
 ) -> BuiltImage:
-    """The `<name>-repo` ECR repository and, if the content tag isn't pushed yet, the `<name>-image` build."""
+    """The `<name>-repo` ECR repository and, if the content tag isn't pushed yet, the `<name>-image` build.
+
+    `force_delete`: `pulumi destroy` deletes the repository with its images. `kms_key_arn`: encrypt it
+    with that customer-managed key (Security Hub ECR.5); None: ECR's AES-256. `protect`: Pulumi
+    `protect` on the repository.
+    """
     dockerfile = context / "Dockerfile"
     if not dockerfile.is_file():
         raise pulumi.RunError(f"{dockerfile} is missing: can't build the {name} image")
@@ -120,7 +127,11 @@ def build_image(
         image_scanning_configuration={"scan_on_push": True},
         image_tag_mutability="IMMUTABLE",
         force_delete=force_delete,
-        opts=pulumi.ResourceOptions(parent=parent),
+        # Set only when given: an unset one is ECR's default, and a change replaces the repository.
+        encryption_configurations=(
+            [{"encryption_type": "KMS", "kms_key": kms_key_arn}] if kms_key_arn is not None else None
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
     digest: pulumi.Input[str] | None = pushed_digest(repo_name, tag, pulumi.InvokeOptions(parent=parent))
     if digest is None:

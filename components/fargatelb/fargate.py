@@ -336,6 +336,7 @@ class TaskArgs(Protocol):
     alarms: Optional[AlarmsArgs]
     cpu_architecture: Optional[str]
     tags: Optional[dict[str, str]]
+    protect: Optional[bool]
 
 
 @dataclass(frozen=True)
@@ -357,6 +358,8 @@ class TaskSettings:
     alarms: Alarms
     cpu_architecture: str
     tags: dict[str, str]
+    protect: bool = False
+    """Pulumi `protect` on the stateful resources: the log group and its KMS key."""
 
 
 def resolve_task(owner: str, args: TaskArgs, *, alb: bool = True) -> TaskSettings:
@@ -382,6 +385,7 @@ def resolve_task(owner: str, args: TaskArgs, *, alb: bool = True) -> TaskSetting
             owner, "cpu_architecture", default(args.cpu_architecture, "X86_64"), CPU_ARCHITECTURES
         ),
         tags=check_tags(owner, "tags", args.tags),
+        protect=bool(args.protect),
     )
 
 

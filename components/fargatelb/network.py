@@ -72,6 +72,13 @@ class PrivateNetworkArgs:
     flow_log_retention_days: Optional[int] = None
     """Retention of the flow-log group, a value CloudWatch accepts (1, 3, 5, 7, 14, 30, ...). Default 90."""
 
+    encrypt_flow_logs: Optional[bool] = None
+    """Encrypt the flow-log group with a new customer-managed KMS key. Only with `flow_logs`. Default false."""
+
+    protect: Optional[bool] = None
+    """Pulumi `protect` on the flow-log group and its KMS key, so `pulumi destroy` stops at them.
+    Default false."""
+
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
 
@@ -85,6 +92,8 @@ class _Settings:
     flow_logs: bool
     flow_log_retention_days: int
     tags: dict[str, str]
+    encrypt_flow_logs: bool = False
+    protect: bool = False
 
 
 def resolve_network_args(args: PrivateNetworkArgs) -> _Settings:
@@ -114,6 +123,8 @@ def resolve_network_args(args: PrivateNetworkArgs) -> _Settings:
         "flow_log_retention_days",
         default(args.flow_log_retention_days, 90),
     )
+    if args.encrypt_flow_logs and not args.flow_logs:
+        raise InvalidArgument(owner, "encrypt_flow_logs", "encrypts the flow-log group: set flow_logs: true too")
     return _Settings(
         cidr_block=cidr_block,
         az_count=az_count,
@@ -122,6 +133,8 @@ def resolve_network_args(args: PrivateNetworkArgs) -> _Settings:
         flow_logs=bool(args.flow_logs),
         flow_log_retention_days=retention,
         tags=check_tags(owner, "tags", args.tags),
+        encrypt_flow_logs=bool(args.encrypt_flow_logs),
+        protect=bool(args.protect),
     )
 
 
@@ -398,11 +411,21 @@ class PrivateNetwork(pulumi.ComponentResource):
         tags: Callable[[str], dict[str, str]],
         child: pulumi.ResourceOptions,
     ) -> None:
+        stateful = pulumi.ResourceOptions(parent=child.parent, protect=settings.protect)
+        key = group_name = None
+        if settings.encrypt_flow_logs:
+            from ._kms import log_group_key
+
+            # The key's policy names the one log group it serves: that group's name is fixed first.
+            group_name = f"/fargatelb/{pulumi.get_project()}/{pulumi.get_stack()}/{name}-flow-logs"
+            key = log_group_key(f"{name}-flow", account, region, group_name, tags, stateful)
         group = cloudwatch.LogGroup(
             f"{name}-flow-logs",
+            name=group_name,
             retention_in_days=settings.flow_log_retention_days,
+            kms_key_id=key.arn if key is not None else None,
             tags=tags("flow-logs"),
-            opts=child,
+            opts=stateful,
         )
         role = iam.Role(
             f"{name}-flow-logs-role",

@@ -10,7 +10,6 @@ port, the UDP listener, and through `_service` the task, task security group, EC
 target tracking. The UDP port and the health-check port are each stated once.
 """
 
-import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -19,6 +18,7 @@ from pulumi_aws import ec2, lb
 
 from ._alb import check_cidrs, client_ingress
 from ._args import InvalidArgument, check_choice, check_port, coerce_args, default, documented_args
+from ._probe import PROBE_ENVIRONMENT, UdpProbeArgs, resolve_probe
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .alarms import NLB_NAMESPACE, AlarmsArgs, Watched
 from .fargate import (
@@ -38,55 +38,17 @@ from .fargate import (
 from .refs import ClusterRef, NetworkRef, coerce_ref
 from .scaling import check_schedule_names
 
+# UdpProbeArgs and resolve_probe live in _probe; this module is where programs import them from.
+__all__ = [
+    "PROBE_ENVIRONMENT", "UdpHealthCheckArgs", "UdpNlbService", "UdpNlbServiceArgs", "UdpProbeArgs", "resolve_probe",
+]  # fmt: skip
+
 OWNER = "UdpNlbServiceArgs"
 UDP_CONTAINER = "udp"
 SIDECAR_CONTAINER = "healthcheck"
 HEALTH_MODES = ("sidecar", "service")
 RESERVED_ENVIRONMENT = ("UDP_PORT", "HEALTH_PORT")
 """Set on the UDP container by the component (`HEALTH_PORT` in service mode only)."""
-
-
-@documented_args
-@dataclass
-class UdpProbeArgs:
-    """What the health-check sidecar sends the UDP service, and what counts as a healthy answer.
-
-    Every template may contain `{nonce}`: 8 fresh random bytes per probe (16 hex characters in text
-    and in the regex, the raw bytes in hex), so an answer to an earlier probe never passes for this
-    one's. Default: `PING {nonce}` padded to 160 bytes, expecting an answer that starts `PONG {nonce}`
-    (the protocol of this repository's `app/udp`). Every expectation given must hold; a custom datagram
-    with none accepts any answer of at least one byte. Checked with the sidecar's own parser before any
-    resource exists. E.g. a DNS server: `send_hex="1234 0100 0001 0000 0000 0000 00 0001 0001"`,
-    `expect_prefix_hex="1234"`, `expect_min_length=12`.
-    """
-
-    send: Optional[str] = None
-    """The datagram as text (sent as UTF-8), at most 1400 characters. Default `PING {nonce}`."""
-    send_hex: Optional[str] = None
-    """The datagram as hex digits (spaces allowed), instead of `send`."""
-    pad_to: Optional[int] = None
-    """Pad the datagram to this many bytes (spaces for text, zero bytes for hex), 0–1400. Default 160
-    with the default datagram (app/udp never answers with more than it received), else 0."""
-    expect_prefix: Optional[str] = None
-    """The answer starts with this text. Default `PONG {nonce}` with the default datagram."""
-    expect_prefix_hex: Optional[str] = None
-    """The answer starts with these bytes (hex digits), instead of `expect_prefix`."""
-    expect_regex: Optional[str] = None
-    """A Python regular expression found in the answer's bytes (`re.search`), at most 1000 characters."""
-    expect_min_length: Optional[int] = None
-    """The answer has at least this many bytes, 1–65536. Default 1."""
-
-
-PROBE_ENVIRONMENT = {
-    "send": "PROBE_SEND",
-    "send_hex": "PROBE_SEND_HEX",
-    "pad_to": "PROBE_PAD_TO",
-    "expect_prefix": "PROBE_EXPECT_PREFIX",
-    "expect_prefix_hex": "PROBE_EXPECT_PREFIX_HEX",
-    "expect_regex": "PROBE_EXPECT_REGEX",
-    "expect_min_length": "PROBE_EXPECT_MIN_LENGTH",
-}
-"""Each probe field and the sidecar's environment variable for it (its README's contract)."""
 
 
 @documented_args
@@ -128,6 +90,8 @@ class UdpNlbServiceArgs:
     """Client CIDRs admitted on the UDP port. Default the VPC's block when internal; required when internet-facing."""
     cross_zone_load_balancing: Optional[bool] = None
     """Spread traffic across zones evenly (inter-zone data is charged). Default true."""
+    deletion_protection: Optional[bool] = None
+    """The NLB's deletion protection (Security Hub ELB.6). Default false."""
     cpu: Optional[int] = None
     """Fargate CPU units for the task (both containers). Default 256."""
     memory: Optional[int] = None
@@ -170,6 +134,15 @@ class UdpNlbServiceArgs:
     """Let `pulumi destroy` delete the built sidecar's ECR repository with its images. Default false:
     destroy stops at a repository that still holds images (meant for production; set it for
     throwaway stacks)."""
+    image_repository_kms_key_arn: Optional[pulumi.Input[str]] = None
+    """Encrypt the built sidecar's ECR repository with this customer-managed KMS key (Security Hub
+    ECR.5). Default none: ECR's own AES-256 encryption."""
+    image_repository_protect: Optional[bool] = None
+    """Pulumi `protect` on the built sidecar's ECR repository. Default: `protect`."""
+    protect: Optional[bool] = None
+    """Pulumi `protect` on the service's stateful resources: its log group, the log group's KMS key
+    and (unless `image_repository_protect` says otherwise) the built sidecar's ECR repository, so
+    `pulumi destroy` stops at them. Default false."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +152,7 @@ class UdpSettings:
     internal: bool
     allowed_cidrs: tuple[str, ...] | None  # None: the VPC's block, known only at deploy time
     cross_zone: bool
+    deletion_protection: bool
     task: TaskSettings
     container: Container
     sidecar: Container | None  # None: health_check.mode is "service"
@@ -255,36 +229,12 @@ def resolve_udp_args(name: str, args: UdpNlbServiceArgs) -> UdpSettings:
         internal=internal,
         allowed_cidrs=cidrs,
         cross_zone=bool(default(args.cross_zone_load_balancing, True)),
+        deletion_protection=bool(args.deletion_protection),
         task=task,
         container=container,
         sidecar=sidecar,
         probe_environment=probe_env,
     )
-
-
-def resolve_probe(probe: UdpProbeArgs | None) -> dict[str, str]:
-    """The sidecar's PROBE_* environment, checked by the sidecar's own parser: a probe the container
-    would refuse at start (and so never turn healthy) is refused here, by its field."""
-    from .sidecar.sidecar import ConfigError, Probe
-
-    env: dict[str, str] = {}
-    for field, variable in PROBE_ENVIRONMENT.items():
-        value = getattr(probe, field, None) if probe is not None else None
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise InvalidArgument(OWNER, f"probe.{field}", f"must be a string or integer, got {value!r}")
-        env[variable] = str(value)
-    try:
-        Probe.from_env(env)
-    except ConfigError as err:
-        message = str(err)
-        named = [f for f, v in PROBE_ENVIRONMENT.items() if re.search(rf"\b{v}\b", message)]
-        for field, variable in PROBE_ENVIRONMENT.items():
-            message = re.sub(rf"\b{variable}\b", f"probe.{field}", message)
-        field = f"probe.{named[0]}" if named else "probe"
-        raise InvalidArgument(OWNER, field, message.removeprefix(f"{field} ")) from None
-    return env
 
 
 class UdpNlbService(pulumi.ComponentResource):
@@ -342,6 +292,7 @@ class UdpNlbService(pulumi.ComponentResource):
             # Only settable when the NLB is created: adding one later replaces the NLB.
             security_groups=[nlb_sg.id],
             enable_cross_zone_load_balancing=s.cross_zone,
+            enable_deletion_protection=s.deletion_protection,
             tags=tags("nlb"),
             opts=child,
         )
@@ -439,6 +390,8 @@ class UdpNlbService(pulumi.ComponentResource):
                 CONTEXT,
                 platform=PLATFORMS[s.task.cpu_architecture],
                 force_delete=bool(args.image_repository_force_delete),
+                kms_key_arn=args.image_repository_kms_key_arn,
+                protect=bool(default(args.image_repository_protect, s.task.protect)),
                 parent=self,
             )
             image = built.uri

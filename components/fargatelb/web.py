@@ -164,6 +164,9 @@ class LoadBalancedFargateServiceArgs:
     Default on: target 5xx rate over 5%, unhealthy targets, fewer tasks running than desired."""
     tags: Optional[dict[str, str]] = None
     """Tags for every taggable child resource. Default none."""
+    protect: Optional[bool] = None
+    """Pulumi `protect` on the service's stateful resources: its log group, the log group's KMS key
+    and (own ALB) the access-log bucket, so `pulumi destroy` stops at them. Default false."""
 
 
 @dataclass(frozen=True)

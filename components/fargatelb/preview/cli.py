@@ -77,7 +77,7 @@ def preview_stack(project: Project, stack: str, out_root: Path, args: argparse.N
     github.publish(document, path)
     if png is not None:
         pending.append((png, drawn[1]))
-    return 0 if judged.report.ok else 1
+    return 0 if judged.ok else 1
 
 
 def parser(prog: str | None = None) -> argparse.ArgumentParser:

@@ -16,6 +16,8 @@ Its shape is `report.schema.json` beside this file (JSON Schema 2020-12), `schem
      "paths": [{"service", "component", "kind", "ok", "hops": ["...", ...]}],
      "resources": [{"urn", "type", "name", "component"}],
      "cost": null | <fargatelb.cost's CostEstimate.to_json()>,
+     "production": null | {"controls": 11, "overrides": [{"control", "title", "reason", "tag",
+                   "letsThrough": [names]}], "violations": [{"control", "title", "resource", "urn", "message"}]},
      "files": ["out/dev/architecture.mmd", ...]}
 
 `line` is the line of the finding's config key (or of the nearest enclosing key the file sets) in
@@ -74,7 +76,8 @@ def build(judged: Judged, files: list[str] | None = None) -> dict[str, Any]:
         for n in judged.graph.nodes
         if n.custom
     ]
-    status = "ok" if report.ok else "broken"
+    status = "ok" if judged.ok else "broken"
+    production = judged.production.to_json() if judged.production is not None else None
     return {
         "schemaVersion": SCHEMA_VERSION,
         "project": run.project.name,
@@ -83,7 +86,7 @@ def build(judged: Judged, files: list[str] | None = None) -> dict[str, Any]:
         "region": run.file.config.get("aws:region"),
         "verdict": {
             "status": status,
-            "errors": len(report.errors),
+            "errors": len(report.errors) + len(production["violations"] if production else []),
             "warnings": len(report.warnings),
             "unknown": len(report.unknowns),
             "resources": len(resources),
@@ -109,6 +112,7 @@ def build(judged: Judged, files: list[str] | None = None) -> dict[str, Any]:
         ],
         "resources": resources,
         "cost": judged.cost.to_json() if judged.cost else None,
+        "production": production,
         "files": files or [],
     }
 
@@ -142,5 +146,6 @@ def config_error(project: str, stack: str, source: str, message: str, file: Stac
         "paths": [],
         "resources": [],
         "cost": None,
+        "production": None,
         "files": [],
     }

@@ -11,8 +11,10 @@ the run offline (`fargatelb.offline`), and runs the entry under `fargatelb.mocks
 Exceptions the program raises propagate unchanged: a `pulumi.RunError` or
 `fargatelb.InvalidArgument` is the program refusing its config.
 
-`judge` prices the stack with the assumptions of the stack file's `<project>:cost` section (the
-defaults without one; see `fargatelb.cost.CostAssumptions`) in its `aws:region`.
+`judge` also judges the production profile's controls (`fargatelb.production`) when the stack
+file's `pulumi:tags` declare production, and prices the stack with the assumptions of the stack
+file's `<project>:cost` section (the defaults without one; see `fargatelb.cost.CostAssumptions`) in
+its `aws:region`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from ..cost import CostAssumptions, CostEstimate
     from ..graph import Graph
     from ..mocks import Recording
+    from ..production.verdict import Verdict
     from ..verify import Report
 
 
@@ -61,6 +64,12 @@ class Judged:
     cost: CostEstimate | None
     seconds: float
     """Synthesis, every layer of the verdict and the estimate."""
+    production: Verdict | None = None
+    """The production profile's verdict, when the stack file's `pulumi:tags` declare production."""
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok and (self.production is None or self.production.ok)
 
 
 def read_stack(project: Project, stack: str | Path) -> tuple[Path, StackFile, str]:
@@ -143,10 +152,17 @@ def judge(run: ProgramRun, *, assumptions: CostAssumptions | None = None, cost: 
     """Every layer of `fargatelb.verify` over the recording, and the monthly estimate (with the
     stack file's assumptions unless `assumptions` are given)."""
     from .. import verify
+    from ..production import DeclarationError
+    from ..production.verdict import TAGS_KEY, stack_tags
+    from ..production.verdict import judge as judge_production
 
     started = time.perf_counter()
     graph = run.recording.graph()
     report = verify.check(graph)
+    try:
+        production = judge_production(graph, stack_tags(run.file.config))
+    except DeclarationError as err:
+        raise StackFileError(f"{run.file.source}: {TAGS_KEY}.{err}") from None
     estimate = None
     region = run.file.config.get("aws:region")
     if cost and region:
@@ -155,4 +171,4 @@ def judge(run: ProgramRun, *, assumptions: CostAssumptions | None = None, cost: 
         assumptions = assumptions or cost_assumptions(run.project, run.file)
         section = f"{run.project.name}:cost"
         estimate = estimate_cost(graph, region=region, assumptions=assumptions, section=section)
-    return Judged(run, graph, report, estimate, run.seconds + time.perf_counter() - started)
+    return Judged(run, graph, report, estimate, run.seconds + time.perf_counter() - started, production)

@@ -139,8 +139,14 @@ def cost_lines(cost: dict[str, Any] | None, verbose: bool) -> list[str]:
     return lines
 
 
+def production_lines(report: dict[str, Any]) -> list[str]:
+    from ..production.verdict import lines
+
+    return [wrapped for line in lines(report.get("production") or {}) for wrapped in wrap(line, "", INDENT)]
+
+
 def render(report: dict[str, Any], *, verbose: bool = False) -> str:
-    lines = [verdict_line(report), *stand_in_lines(report)]
+    lines = [verdict_line(report), *stand_in_lines(report), *production_lines(report)]
     findings = report["findings"]
     lines.append("findings:" if findings else "findings: none")
     for f in findings:
