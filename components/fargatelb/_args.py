@@ -280,14 +280,14 @@ def _lift(owner: str, path: str, tp: Any, delivered: Delivered, *, camel_keys: b
     return _convert(owner, path, tp, delivered.value, camel_keys=camel_keys, carried=delivered)
 
 
-def _reference_hint(value: Any) -> str:
+def _reference_hint(value: Any, tp: Any) -> str:
     """What to do instead, when an object was given a component reference (which another language's
     SDK sends as the component's URN)."""
     if isinstance(value, str) and value.startswith("urn:pulumi:"):
+        fields = ", ".join(camel(name) for name in _hints(tp))
         return (
             ": a component reference reaches the provider as its URN, which says nothing of the component's "
-            "outputs. Pass the handle's fields as an object (for `network`: vpcId, privateSubnetIds, "
-            "publicSubnetIds, endpointSecurityGroupId, s3PrefixListId, vpcCidr, from the component's outputs)"
+            f"outputs. Pass the handle's fields as an object ({fields}), from the component's outputs"
         )
     return ""
 
@@ -333,7 +333,7 @@ def _convert(
         if isinstance(value, tp):
             return normalise_args(value, owner=owner, prefix=path)
         if not isinstance(value, Mapping):
-            raise InvalidArgument(owner, path, f"must be an object, got {value!r}{_reference_hint(value)}")
+            raise InvalidArgument(owner, path, f"must be an object, got {value!r}{_reference_hint(value, tp)}")
         return from_mapping(tp, value, owner=owner, prefix=path, camel_keys=camel_keys, carried=carried)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         if isinstance(value, tp):
