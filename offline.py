@@ -70,12 +70,17 @@ def synthesize_stack(
     stack: str | Path,
     config: dict[str, str] | None = None,
     transformations: Sequence[Callable[..., Any]] = (),
+    transforms: Sequence[Callable[..., Any]] = (),
 ) -> Recording:
     """Run __main__.py under recording mocks with `stack`'s config (or `config` when given).
 
     `transformations` are registered as stack transformations first, as a program's own would be:
-    how a test plants a value anywhere in the program."""
+    how a test plants a value anywhere in the program. `transforms` are registered the same way with
+    `pulumi.runtime.register_resource_transform`: the engine-side transforms, which the recording
+    mocks apply as the engine would."""
     file = read_stack(stack) if config is None else None
     with _as_config_error():
-        run = run_program(PROJECT, stack, config=config, file=file, transformations=transformations)
+        run = run_program(
+            PROJECT, stack, config=config, file=file, transformations=transformations, transforms=transforms
+        )
     return run.recording

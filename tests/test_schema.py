@@ -3,6 +3,7 @@
 import dataclasses
 import inspect
 import json
+import runpy
 from pathlib import Path
 from typing import Any, Optional
 
@@ -10,17 +11,17 @@ import pulumi
 import pytest
 import yaml
 from pulumi.provider.experimental.analyzer import Analyzer
-from pulumi.provider.experimental.component import ComponentProvider
 
 import fargatelb
 from fargatelb import PACKAGE_NAME, PROVIDER_COMPONENTS
+from fargatelb.provider import FargatelbProvider
 
 COMPONENTS = Path(__file__).resolve().parent.parent / "components"
 
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    provider = ComponentProvider(list(PROVIDER_COMPONENTS), PACKAGE_NAME)
+    provider = FargatelbProvider()
     assert provider.schema, "the provider serves an inferred schema"
     return json.loads(provider.schema)
 
@@ -88,11 +89,30 @@ def test_an_args_parameter_without_annotation_cannot_be_hosted() -> None:
         Analyzer(PACKAGE_NAME).analyze([Unannotated])
 
 
-def test_the_package_is_a_source_based_python_plugin() -> None:
+def test_the_package_is_a_source_based_python_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the engine runs: `components/__main__.py` serves fargatelb's provider, with the schema above."""
     plugin = yaml.safe_load((COMPONENTS / "PulumiPlugin.yaml").read_text())
     assert plugin["runtime"] == "python"
-    entry = (COMPONENTS / "__main__.py").read_text()
-    assert "component_provider_host(" in entry and "PROVIDER_COMPONENTS" in entry
+    served: list[tuple[Any, list[str]]] = []
+    monkeypatch.setattr("pulumi.provider.main", lambda provider, args: served.append((provider, args)))
+    monkeypatch.setattr("sys.argv", ["__main__.py", "127.0.0.1:1234"])
+    runpy.run_path(str(COMPONENTS / "__main__.py"), run_name="__main__")
+    ((provider, args),) = served
+    assert isinstance(provider, FargatelbProvider) and args == ["127.0.0.1:1234"]
+    assert json.loads(provider.schema)["name"] == PACKAGE_NAME
+    assert {c.__name__ for c in PROVIDER_COMPONENTS} == set(provider._components)
+
+
+def test_types_are_described_by_their_docstring_and_each_property_by_its_own(schema: dict[str, Any]) -> None:
+    """`help()` shows a Fields section (`@documented_args`); the schema keeps a type's summary and
+    each property's own docstring, so generated SDKs don't repeat every field in the type's doc."""
+    assert schema["types"], "the components take nested Args types"
+    for token, declared in schema["types"].items():
+        if "enum" in declared:
+            continue
+        assert declared.get("description") and "Fields\n------" not in declared["description"], token
+        for name, prop in declared["properties"].items():
+            assert prop.get("description"), f"{token}.{name} has no docstring"
 
 
 def test_inputs_from_another_language_reach_the_component_as_the_provider_maps_them() -> None:
@@ -101,7 +121,7 @@ def test_inputs_from_another_language_reach_the_component_as_the_provider_maps_t
     from fargatelb import LoadBalancedFargateService
     from fargatelb.mocks import synthesize
 
-    provider = ComponentProvider(list(PROVIDER_COMPONENTS), PACKAGE_NAME)
+    provider = FargatelbProvider()
     definition = provider._component_defs["LoadBalancedFargateService"]
     wire_inputs = {
         "network": {"vpcId": "vpc-1", "publicSubnetIds": ["subnet-a", "subnet-b"],

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from fargatelb import InvalidArgument, UdpNlbService, UdpNlbServiceArgs
+from fargatelb._args import camel
 from fargatelb.build import dockerfile_user
 from fargatelb.image_tags import content_tag
 from fargatelb.mocks import Recording, synthesize
@@ -122,6 +123,29 @@ def test_a_custom_probe_reaches_the_sidecar_and_it_accepts_a_real_answer() -> No
     assert probe.accepts(answer, nonce)
     assert not probe.accepts(answer[:10], nonce)  # shorter than a header
     assert not probe.accepts(bytes(8) + answer[8:], nonce)  # an answer to another query
+
+
+DNS_PROBE_FIELDS = {"send_hex": DNS_PROBE.send_hex, "expect_prefix_hex": "{nonce}", "expect_min_length": 12}
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [DNS_PROBE_FIELDS, {camel(k): v for k, v in DNS_PROBE_FIELDS.items()}],
+    ids=["snake_case", "camelCase"],
+)
+def test_a_probe_given_as_a_dict_reaches_the_sidecar_as_the_dataclass_does(probe: dict[str, Any]) -> None:
+    """What another language (camelCase, through the provider) or a program's own dict passes."""
+    expected = environment(containers(udp(probe=DNS_PROBE))["healthcheck"])
+    assert environment(containers(udp(probe=probe))["healthcheck"]) == expected
+    assert expected["PROBE_SEND_HEX"] == DNS_PROBE.send_hex and expected["PROBE_EXPECT_MIN_LENGTH"] == "12"
+
+
+def test_a_probe_dict_with_an_unknown_key_is_refused_by_its_field() -> None:
+    with pytest.raises(InvalidArgument, match=r"probe\.sendText: is not a known setting; allowed: .*send_hex") as e:
+        synthesize(
+            lambda: UdpNlbService("game", UdpNlbServiceArgs(**LITERAL_WIRING, image=IMAGE, probe={"sendText": "x"}))
+        )
+    assert e.value.field == "probe.sendText"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ Components take each other's handles (`network=network.ref`, `cluster=`, `load_b
 dataclasses (`NetworkRef`, `ClusterRef`, `LoadBalancerRef`) a network made elsewhere can fill too.
 
 The components load on first use: `fargatelb.verify` and `fargatelb.graph` (what the policy pack
-needs) import in milliseconds, without pulumi-aws.
+needs) import in milliseconds, without pulumi-aws. `fargatelb.provider` is the provider that hosts
+them for other languages; `fargatelb.mocks` runs a program offline and records what it registers.
 """
 
 import importlib

@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ._args import InvalidArgument
+from ._args import InvalidArgument, documented_args
 
 OWNER = "UdpNlbServiceArgs"
 
 
+@documented_args
 @dataclass
 class UdpProbeArgs:
     """What the health-check sidecar sends the UDP service, and what counts as a healthy answer.

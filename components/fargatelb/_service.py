@@ -43,7 +43,7 @@ class ContainerSpec:
     image: pulumi.Input[str]
     port_mappings: list[tuple[int, str]]
     environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
-    secrets: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     user: str = DEFAULT_USER
     depends_on: list[str] = field(default_factory=list)
     health_command: list[str] | None = None
@@ -51,6 +51,8 @@ class ContainerSpec:
 
 @dataclass
 class ServiceSpec:
+    owner: str
+    """The Args class the settings came from, for errors found at deploy time (a secret's ARN)."""
     network: NetworkRef
     cluster: ClusterRef | None
     """None: the service gets a cluster of its own."""
@@ -131,44 +133,20 @@ def build_fargate_service(
     first_tasks_need.append(
         iam.RolePolicyAttachment(f"{name}-exec", role=execution_role.name, policy_arn=EXECUTION_POLICY_ARN, opts=child)
     )
-    secrets = [parse_secret_arn(name, "secrets", arn) for c in spec.containers for arn in c.secrets.values()]
-    if secrets:
-        # The managed policy can't read secrets; grant exactly the ones referenced, each with its
-        # service's read action, nothing wider. A `:json-key:...` suffix selects inside a secret:
-        # IAM knows only the secret's own ARN.
-        statements: list[dict[str, Any]] = [
-            {
-                "Effect": "Allow",
-                "Action": [action],
-                "Resource": sorted({s.resource_arn for s in secrets if s.service == service}),
-            }
-            for service, action in (("secretsmanager", "secretsmanager:GetSecretValue"), ("ssm", "ssm:GetParameters"))
-            if any(s.service == service for s in secrets)
-        ]
-        if spec.task.secrets_kms_keys:
-            # A secret encrypted with a customer-managed key reads only with kms:Decrypt on that key,
-            # and only through the service that stores the secret.
-            via = sorted({f"{s.service}.{region}.amazonaws.com" for s in secrets})
-            statements.append(
-                {
-                    "Effect": "Allow",
-                    "Action": ["kms:Decrypt"],
-                    "Resource": sorted(spec.task.secrets_kms_keys),
-                    "Condition": {"StringEquals": {"kms:ViaService": via[0] if len(via) == 1 else via}},
-                }
-            )
-        secrets_policy = iam.RolePolicy(
+    secret_arns = [(key, arn) for c in spec.containers for key, arn in c.secrets.items()]
+    if secret_arns:
+        grant = iam.RolePolicy(
             f"{name}-exec-secrets",
             role=execution_role.id,
-            policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+            policy=secrets_policy(spec.owner, secret_arns, spec.task.secrets_kms_keys, region),
             opts=child,
         )
-        first_tasks_need.append(secrets_policy)
+        first_tasks_need.append(grant)
     # The application's own role: empty until the application needs AWS APIs.
     task_role = iam.Role(f"{name}-task", assume_role_policy=trust, tags=tags("task"), opts=child)
 
     def definitions(values: list[Any]) -> str:
-        group, images, environments = values
+        group, images, environments, secret_values = values
         return json.dumps(
             [
                 container_definition(
@@ -179,12 +157,14 @@ def build_fargate_service(
                     region=region,
                     stream_prefix=name,
                     environment=environment,
-                    secrets=c.secrets,
+                    secrets=secrets,
                     user=c.user,
                     depends_on=c.depends_on,
                     health_command=c.health_command,
                 )
-                for c, image, environment in zip(spec.containers, images, environments, strict=True)
+                for c, image, environment, secrets in zip(
+                    spec.containers, images, environments, secret_values, strict=True
+                )
             ]
         )
 
@@ -197,9 +177,13 @@ def build_fargate_service(
         memory=str(spec.task.memory),
         execution_role_arn=execution_role.arn,
         task_role_arn=task_role.arn,
-        # Images and environment values may be Outputs (a built image, another resource's address).
+        # Images, environment values and secret ARNs may be Outputs (a built image, another resource's
+        # address, a secret made in the same program).
         container_definitions=pulumi.Output.all(
-            log_group.name, [c.image for c in spec.containers], [c.environment for c in spec.containers]
+            log_group.name,
+            [c.image for c in spec.containers],
+            [c.environment for c in spec.containers],
+            [c.secrets for c in spec.containers],
         ).apply(definitions),
         runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": spec.task.cpu_architecture},
         tags=tags("task"),
@@ -337,6 +321,44 @@ def build_fargate_service(
         task_security_group=task_sg,
         log_group=log_group,
     )
+
+
+def secrets_policy(
+    owner: str, secret_arns: Sequence[tuple[str, pulumi.Input[str]]], kms_keys: Sequence[str], region: str
+) -> pulumi.Output[str]:
+    """The execution role's grant of exactly the secrets referenced, each with its service's read
+    action, nothing wider: the managed policy can't read secrets. A `:json-key:...` suffix selects
+    inside a secret: IAM knows only the secret's own ARN. A secret encrypted with a customer-managed
+    key (`kms_keys`) reads only with kms:Decrypt on that key, and only through the service that
+    stores the secret. An ARN that is an Output (a secret made in the same program) is checked here
+    when known, failing the deploy naming its variable."""
+
+    keys = [key for key, _ in secret_arns]
+
+    def policy(arns: list[str]) -> str:
+        secrets = [parse_secret_arn(owner, f"secrets.{key}", arn) for key, arn in zip(keys, arns, strict=True)]
+        statements: list[dict[str, Any]] = [
+            {
+                "Effect": "Allow",
+                "Action": [action],
+                "Resource": sorted({s.resource_arn for s in secrets if s.service == service}),
+            }
+            for service, action in (("secretsmanager", "secretsmanager:GetSecretValue"), ("ssm", "ssm:GetParameters"))
+            if any(s.service == service for s in secrets)
+        ]
+        if kms_keys:
+            via = sorted({f"{s.service}.{region}.amazonaws.com" for s in secrets})
+            statements.append(
+                {
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt"],
+                    "Resource": sorted(kms_keys),
+                    "Condition": {"StringEquals": {"kms:ViaService": via[0] if len(via) == 1 else via}},
+                }
+            )
+        return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+    return pulumi.Output.all(*(arn for _, arn in secret_arns)).apply(policy)
 
 
 def _discovery(name: str, namespace_id: pulumi.Input[str], tags: Any, child: pulumi.ResourceOptions) -> Any:

@@ -24,7 +24,7 @@ from typing import Any, Optional, cast
 import pulumi
 from pulumi_aws import cloudwatch, ecs
 
-from ._args import InvalidArgument, check_int, default
+from ._args import InvalidArgument, check_int, default, documented_args
 
 ALB_NAMESPACE = "AWS/ApplicationELB"
 NLB_NAMESPACE = "AWS/NetworkELB"
@@ -32,6 +32,7 @@ INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
 _PERIODS = (10, 30)  # or a multiple of 60 (CloudWatch's alarm periods)
 
 
+@documented_args
 @dataclass
 class AlarmsArgs:
     """The service's deployment alarms: CloudWatch alarms ECS watches during a deployment, rolling it

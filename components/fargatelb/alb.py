@@ -14,13 +14,14 @@ from typing import Optional
 import pulumi
 
 from ._alb import build_alb, lookup_zone, resolve_alb
-from ._args import check_tags, coerce_args
+from ._args import check_tags, coerce_args, documented_args
 from .fargate import check_component_name
 from .refs import LoadBalancerRef, NetworkRef, coerce_ref
 
 OWNER = "ApplicationLoadBalancerArgs"
 
 
+@documented_args
 @dataclass
 class AlbDomainArgs:
     """A name for the ALB in a public Route 53 zone of this account, with its own certificate."""
@@ -32,6 +33,7 @@ class AlbDomainArgs:
     """The public Route 53 hosted zone the name is in; it must exist in this account."""
 
 
+@documented_args
 @dataclass
 class ApplicationLoadBalancerArgs:
     network: NetworkRef

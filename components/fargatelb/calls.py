@@ -12,12 +12,13 @@ from typing import Optional
 import pulumi
 from pulumi_aws import vpc
 
-from ._args import check_port, coerce_args
+from ._args import check_port, coerce_args, documented_args
 from .fargate import check_component_name
 
 OWNER = "ServiceCallArgs"
 
 
+@documented_args
 @dataclass
 class ServiceCallArgs:
     caller: str

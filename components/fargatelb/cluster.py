@@ -11,13 +11,14 @@ from typing import Optional
 import pulumi
 from pulumi_aws import ecs
 
-from ._args import coerce_args
+from ._args import coerce_args, documented_args
 from .dns import check_dns_name
 from .refs import ClusterRef, NetworkRef, coerce_ref
 
 OWNER = "ServiceClusterArgs"
 
 
+@documented_args
 @dataclass
 class ServiceClusterArgs:
     network: Optional[NetworkRef] = None

@@ -6,9 +6,12 @@ types with their validation, and the container definition builder, each testable
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Optional, Protocol
 
-from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, default
+if TYPE_CHECKING:  # fargatelb.verify imports this module's tables without the Pulumi SDK
+    import pulumi
+
+from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, default, documented_args
 from .alarms import Alarms, AlarmsArgs, resolve_alarms
 from .arns import parse_secret_arn
 from .scaling import Scaling, ScalingArgs, ScheduleArgs, resolve_scaling  # noqa: F401  (re-exported)
@@ -84,6 +87,7 @@ def check_fargate_size(owner: str, cpu: int, memory: int) -> tuple[int, int]:
     return cpu, memory
 
 
+@documented_args
 @dataclass
 class ContainerArgs:
     """How one container runs."""
@@ -149,6 +153,7 @@ def resolve_container(owner: str, field: str, args: ContainerArgs | None) -> Con
     return Container(user, list(command) if command else None, tuple(ports))
 
 
+@documented_args
 @dataclass
 class HealthCheckArgs:
     """How the load balancer decides a task is healthy."""
@@ -301,7 +306,9 @@ def container_definition(
 _SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
 
 
-def check_reserved_environment(owner: str, environment: dict[str, str], reserved: tuple[str, ...], source: str) -> None:
+def check_reserved_environment(
+    owner: str, environment: dict[str, "pulumi.Input[str]"], reserved: tuple[str, ...], source: str
+) -> None:
     """A variable the component sets itself (from `source`) can't also be the user's: it would be
     silently replaced."""
     for key in environment:
@@ -311,7 +318,7 @@ def check_reserved_environment(owner: str, environment: dict[str, str], reserved
             )
 
 
-def check_environment(owner: str, environment: dict[str, str] | None) -> dict[str, str]:
+def check_environment(owner: str, environment: dict[str, "pulumi.Input[str]"] | None) -> dict[str, "pulumi.Input[str]"]:
     env = dict(environment or {})
     for key in env:
         if _SECRET_NAME.search(key):
@@ -330,8 +337,8 @@ class TaskArgs(Protocol):
 
     cpu: Optional[int]
     memory: Optional[int]
-    environment: Optional[dict[str, str]]
-    secrets: Optional[dict[str, str]]
+    environment: Optional[dict[str, "pulumi.Input[str]"]]
+    secrets: Optional[dict[str, "pulumi.Input[str]"]]
     secrets_kms_keys: Optional[list[str]]
     scaling: Optional[ScalingArgs]
     deregistration_delay: Optional[int]
@@ -351,8 +358,9 @@ class TaskSettings:
 
     cpu: int
     memory: int
-    environment: dict[str, str]
-    secrets: dict[str, str]
+    environment: dict[str, "pulumi.Input[str]"]
+    secrets: dict[str, "pulumi.Input[str]"]
+    """Each variable's ARN; an Output is checked when known (`_service.secrets_policy`)."""
     secrets_kms_keys: tuple[str, ...]
     scaling: Scaling
     deregistration_delay: int
@@ -397,7 +405,9 @@ def resolve_task(owner: str, args: TaskArgs, *, alb: bool = True) -> TaskSetting
 _KMS_KEY = re.compile(r"^arn:aws:kms:[a-z0-9-]+:\d{12}:key/(?:mrk-)?[0-9a-f-]{32,36}$")
 
 
-def check_secrets_kms_keys(owner: str, secrets: dict[str, str] | None, keys: list[str] | None) -> tuple[str, ...]:
+def check_secrets_kms_keys(
+    owner: str, secrets: dict[str, "pulumi.Input[str]"] | None, keys: list[str] | None
+) -> tuple[str, ...]:
     """Customer-managed KMS keys the `secrets` are encrypted with, by key ARN: IAM grants
     kms:Decrypt on a key's ARN, never on an alias."""
     if not keys:
@@ -418,9 +428,10 @@ def check_secrets_kms_keys(owner: str, secrets: dict[str, str] | None, keys: lis
     return tuple(keys)
 
 
-def check_secrets(owner: str, secrets: dict[str, str] | None) -> dict[str, str]:
-    """Every `secrets` value is a Secrets Manager or SSM parameter ARN (plain strings only: an
-    Output, e.g. a secret created in the same program, is known at deploy time)."""
+def check_secrets(owner: str, secrets: dict[str, "pulumi.Input[str]"] | None) -> dict[str, "pulumi.Input[str]"]:
+    """Every `secrets` value is a Secrets Manager or SSM parameter ARN. A plain one is checked here;
+    an Output (a secret created in the same program) is known only at deploy time, and checked
+    then, when the execution role's policy is written from it (`_service.secrets_policy`)."""
     for key, value in (secrets or {}).items():
         if isinstance(value, str):
             parse_secret_arn(owner, f"secrets.{key}", value)

@@ -5,16 +5,20 @@ values (AWS-shaped ids and ARNs, as many zones as the region really offers a new
 `regions.py`), and fails loudly on an invoke it doesn't know, so a new data source can't silently
 return nothing; a missing or unknown region fails the same way rather than getting three zones.
 `RecordingMonitor` keeps each registration as the engine sees it (parent, property dependencies,
-ignore_changes), which the wiring check needs. Where the AWS provider would merge its default tags
-into a resource's (the provider's Check sets `tagsAll` = default tags overlaid by the resource's
-own), the recording does the same, so the verdict counts every tag AWS is sent: the default
-provider's come from the `aws:defaultTags` config, an explicit provider's from its `default_tags`.
+ignore_changes), which the wiring check needs. Like the engine, it refuses two resources with the
+same URN (`DuplicateUrnError`) and applies resource transforms (`register_resource_transform`, the
+`transforms` option) to what it records, so a planted duplicate or a transform that moves a port is
+caught offline too. Where the AWS provider would merge its default tags into a resource's (the
+provider's Check sets `tagsAll` = default tags overlaid by the resource's own), the recording does the
+same, so the verdict counts every tag AWS is sent: the default provider's come from the
+`aws:defaultTags` config, an explicit provider's from its `default_tags`.
 
     recording = synthesize(lambda: build_my_stack(), config={"proj:web": '{"containerPort": 8080}'})
     tg = recording.one("aws:lb/targetGroup:TargetGroup")
     assert int(tg.inputs["port"]) == 8080
 """
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
@@ -25,12 +29,17 @@ from typing import Any, ClassVar
 import pulumi
 from pulumi.runtime import mocks as _mocks
 from pulumi.runtime import rpc, settings
+from pulumi.runtime._callbacks import _CallbackServicer
+from pulumi.runtime.proto import alias_pb2, resource_pb2
+from pulumi.runtime.sync_await import _sync_await
 
 from . import endpoint_services
 from .graph import Graph, Node
 from .regions import region_problem, zone_count_of, zone_id_prefix
 
 ACCOUNT_ID = "123456789012"
+TRANSFORM_TIMEOUT = 60.0
+"""Seconds one resource transform may take under the mocks before the registration fails."""
 DEFAULT_REGION = "eu-west-1"
 
 
@@ -215,6 +224,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
             fqdn = str(inputs.get("name", name)).rstrip(".").lower()
             out["fqdn"] = fqdn
             rid = f"{inputs.get('zoneId', 'Z')}_{fqdn}_{inputs.get('type', 'A')}"
+        elif t == "aws:secretsmanager/secret:Secret":
+            # Secrets Manager appends six random characters to the name in the ARN.
+            out |= {"arn": self._arn("secretsmanager", f"secret:{physical}-{_hex(name, 6)}"), "name": physical}
+            rid = out["arn"]
+        elif t == "aws:ssm/parameter:Parameter":
+            out |= {"arn": self._arn("ssm", f"parameter/{str(physical).lstrip('/')}"), "name": physical}
+            rid = physical
         elif t == "aws:cloudwatch/metricAlarm:MetricAlarm":
             out |= {"arn": self._arn("cloudwatch", f"alarm:{physical}"), "name": physical}
             rid = physical
@@ -335,8 +351,121 @@ def default_tags_of(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else {}
 
 
+class DuplicateUrnError(RuntimeError):
+    """Two resources registered with the same URN (same type, name and parent type chain), which the
+    engine refuses ("Duplicate resource URN"); the mocks would silently keep only the second."""
+
+    def __init__(self, urn: str, first_parent: str | None, second_parent: str | None) -> None:
+        self.urn, self.first_parent, self.second_parent = urn, first_parent, second_parent
+
+        def where(parent: str | None) -> str:
+            if not parent or "::pulumi:pulumi:Stack::" in parent:
+                return "at the top of the stack"
+            return f"under {parent}"
+
+        super().__init__(
+            f"Duplicate resource URN {urn!r}: registered first {where(first_parent)}, then again "
+            f"{where(second_parent)}. The engine refuses this; give the second resource (or component) "
+            "another name"
+        )
+
+
+def _run_callback(callback: Any, request: Any) -> Any:
+    """Run the SDK's callback for a transform (what the engine reaches over gRPC) on the loop that
+    serves it, from the monitor's thread, and return its response message."""
+    for servicer in _CallbackServicer._servicers:
+        function = servicer._callbacks.get(callback.token)
+        if function is None:
+            continue
+        payload = request.SerializeToString()
+
+        async def call(function: Any = function, payload: bytes = payload) -> Any:
+            return await function(payload)
+
+        coroutine = call()
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is servicer._loop:  # called on the program's own loop, not from the RPC thread
+            return _sync_await(coroutine)
+        # The program's loop is free: it awaits this registration in an executor thread.
+        return asyncio.run_coroutine_threadsafe(coroutine, servicer._loop).result(timeout=TRANSFORM_TIMEOUT)
+    raise RuntimeError(f"no callback server holds transform {callback.token}; was it registered in this run?")
+
+
+def _transform_options(request: Any) -> Any:
+    """The resource options a transform sees, built from the registration as the engine builds them."""
+    options = resource_pb2.TransformResourceOptions(
+        depends_on=list(request.dependencies),
+        ignore_changes=list(request.ignoreChanges),
+        replace_on_changes=list(request.replaceOnChanges),
+        version=request.version,
+        aliases=[*(alias_pb2.Alias(urn=urn) for urn in request.aliasURNs), *request.aliases],
+        provider=request.provider,
+        providers=dict(request.providers),
+        plugin_download_url=request.pluginDownloadURL,
+        deleted_with=request.deletedWith,
+        additional_secret_outputs=list(request.additionalSecretOutputs),
+        plugin_checksums=dict(request.pluginChecksums),
+        replace_with=list(request.replace_with),
+    )
+    options.protect = bool(request.protect)
+    options.retain_on_delete = bool(request.retainOnDelete)
+    if request.HasField("customTimeouts"):
+        options.custom_timeouts.CopyFrom(request.customTimeouts)
+    if request.deleteBeforeReplaceDefined or request.deleteBeforeReplace:
+        options.delete_before_replace = request.deleteBeforeReplace
+    return options
+
+
+def _transformed_request(request: Any, properties: Any, options: Any) -> Any:
+    """The registration with a transform's properties and options in place of its own."""
+    new = type(request)()
+    new.CopyFrom(request)
+    new.object.CopyFrom(properties)
+    keys = set(properties.keys())
+    new.ClearField("propertyDependencies")
+    for key, deps in request.propertyDependencies.items():
+        if key in keys:
+            new.propertyDependencies[key].urns.extend(deps.urns)
+    del new.dependencies[:]
+    new.dependencies.extend(options.depends_on)
+    new.protect = options.protect
+    del new.ignoreChanges[:]
+    new.ignoreChanges.extend(options.ignore_changes)
+    del new.replaceOnChanges[:]
+    new.replaceOnChanges.extend(options.replace_on_changes)
+    new.retainOnDelete = options.retain_on_delete
+    new.deletedWith = options.deleted_with
+    new.deleteBeforeReplaceDefined = options.HasField("delete_before_replace")
+    new.deleteBeforeReplace = options.delete_before_replace
+    del new.additionalSecretOutputs[:]
+    new.additionalSecretOutputs.extend(options.additional_secret_outputs)
+    new.ClearField("customTimeouts")
+    if options.HasField("custom_timeouts"):
+        new.customTimeouts.CopyFrom(options.custom_timeouts)
+    new.provider = options.provider
+    new.ClearField("providers")
+    new.providers.update(options.providers)
+    new.version = options.version
+    new.pluginDownloadURL = options.plugin_download_url
+    return new
+
+
 class RecordingMonitor(_mocks.MockMonitor):
-    """A mock monitor that also keeps what the engine would know of each registration."""
+    """A mock monitor that also keeps what the engine would know of each registration, refuses a
+    duplicate URN as the engine does, and applies resource transforms as the engine does.
+
+    Transforms (`pulumi.runtime.register_resource_transform`, and `ResourceOptions(transforms=...)`),
+    in the engine's order (`pkg/resource/deploy/source_eval.go`, `resmon.RegisterResource`): the
+    resource's own, then each ancestor's own (parent first, up to the stack), then the stack's in the
+    order registered; components and custom resources alike. Each runs through the SDK's own callback
+    (`pulumi/runtime/_callbacks.py`), so it sees the props (camelCase, as the engine holds them) and
+    options the engine would pass, and what it returns replaces them. The mock then answers, and the
+    recording keeps, the transformed registration. Property dependencies of properties a transform
+    kept are kept; the mock monitor has no output values to recompute them from.
+    """
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
@@ -344,6 +473,53 @@ class RecordingMonitor(_mocks.MockMonitor):
         self.default_tags = mocks.default_tags
         self.provider_default_tags: dict[str, dict[str, str]] = {}
         """Explicit AWS providers' default tags, by URN."""
+        self._stack_callbacks: list[Any] = []
+        self._own_transforms: dict[str, list[Any]] = {}
+        self._parents: dict[str, str] = {}
+        self._first_parent: dict[str, str | None] = {}  # each URN → the parent it was first registered under
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives: the type qualified by every ancestor's type below the stack. (The
+        SDK's mock keeps only the parent's type and adds the stack's, so resources whose engine URNs
+        differ could replace each other in the recording.)"""
+        qualified = type_
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                qualified = f"{parent_type}${type_}"
+        return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{qualified}::{name}"
+
+    def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self._stack_callbacks.append(request)
+        return super().RegisterStackTransform(request)
+
+    def _transforms_for(self, request: Any) -> list[Any]:
+        chain = list(request.transforms)
+        parent = request.parent
+        while parent:
+            chain += self._own_transforms.get(parent, [])
+            parent = self._parents.get(parent, "")
+        return chain + self._stack_callbacks
+
+    def _transform(self, request: Any) -> Any:
+        properties, options = request.object, _transform_options(request)
+        for callback in self._transforms_for(request):
+            response = _run_callback(
+                callback,
+                resource_pb2.TransformRequest(
+                    type=request.type,
+                    name=request.name,
+                    custom=request.custom,
+                    parent=request.parent,
+                    properties=properties,
+                    options=options,
+                ),
+            )
+            if response.HasField("properties"):
+                properties = response.properties
+            if response.HasField("options"):
+                options = response.options
+        return _transformed_request(request, properties, options)
 
     def _with_default_tags(self, request: Any, inputs: dict[str, Any], urn: str) -> None:
         """What the AWS provider's Check adds: `tagsAll`, its default tags overlaid by the resource's."""
@@ -359,9 +535,17 @@ class RecordingMonitor(_mocks.MockMonitor):
             inputs["tagsAll"] = {**defaults, **tags}
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
-            return response
+            return super().RegisterResource(request)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if urn in self._first_parent:
+            raise DuplicateUrnError(urn, self._first_parent[urn], request.parent or None)
+        self._first_parent[urn] = request.parent or None
+        if self._transforms_for(request):
+            request = self._transform(request)
+        self._own_transforms[urn] = list(request.transforms)
+        self._parents[urn] = request.parent
+        response = super().RegisterResource(request)
         _mocks._ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object)
         self._with_default_tags(request, inputs, response.urn)

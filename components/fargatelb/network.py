@@ -19,7 +19,16 @@ import pulumi_aws as aws
 from pulumi_aws import cloudwatch, ec2, iam, vpc
 
 from . import endpoint_services
-from ._args import InvalidArgument, check_choice, check_int, check_retention, check_tags, coerce_args, default
+from ._args import (
+    InvalidArgument,
+    check_choice,
+    check_int,
+    check_retention,
+    check_tags,
+    coerce_args,
+    default,
+    documented_args,
+)
 from .cidr import MAX_ZONES, plan_subnets
 from .offline import is_offline
 from .policies import ENDPOINT_POLICY_SERVICES, account_endpoint_policy, flow_logs_trust
@@ -43,6 +52,7 @@ class NatStrategy(enum.StrEnum):
     """One NAT gateway per zone: each zone's egress survives the loss of another."""
 
 
+@documented_args
 @dataclass
 class PrivateNetworkArgs:
     cidr_block: Optional[str] = None

@@ -16,9 +16,10 @@ from typing import Any, Optional, TypeVar
 
 import pulumi
 
-from ._args import InvalidArgument
+from ._args import InvalidArgument, documented_args
 
 
+@documented_args
 @dataclass
 class NetworkRef:
     """The parts of a VPC a Fargate service in private subnets uses."""
@@ -38,6 +39,7 @@ class NetworkRef:
     internal load balancers need `allowed_cidrs`)."""
 
 
+@documented_args
 @dataclass
 class ClusterRef:
     """An ECS cluster services run in, and the Cloud Map namespace they are found by (for `calls`)."""
@@ -53,6 +55,7 @@ class ClusterRef:
     Default none."""
 
 
+@documented_args
 @dataclass
 class LoadBalancerRef:
     """A shared ALB a service attaches to with a listener rule."""

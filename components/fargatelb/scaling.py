@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Optional
 
-from ._args import InvalidArgument, check_int, default
+from ._args import InvalidArgument, check_int, default, documented_args
 
 MAX_TASKS = 1000
 
 
+@documented_args
 @dataclass
 class ScheduleArgs:
     """A scheduled change of the task-count bounds, e.g. more tasks on weekday mornings."""
@@ -29,6 +30,7 @@ class ScheduleArgs:
     """An IANA time zone for `cron`, e.g. `Europe/Dublin`. Default UTC."""
 
 
+@documented_args
 @dataclass
 class ScalingArgs:
     """Target-tracking autoscaling of the service's task count."""

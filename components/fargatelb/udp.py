@@ -17,7 +17,7 @@ import pulumi
 from pulumi_aws import ec2, lb
 
 from ._alb import check_cidrs, client_ingress
-from ._args import InvalidArgument, check_choice, check_port, coerce_args, default
+from ._args import InvalidArgument, check_choice, check_port, coerce_args, default, documented_args
 from ._probe import PROBE_ENVIRONMENT, UdpProbeArgs, resolve_probe
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .alarms import NLB_NAMESPACE, AlarmsArgs, Watched
@@ -51,6 +51,7 @@ RESERVED_ENVIRONMENT = ("UDP_PORT", "HEALTH_PORT")
 """Set on the UDP container by the component (`HEALTH_PORT` in service mode only)."""
 
 
+@documented_args
 @dataclass
 class UdpHealthCheckArgs(HealthCheckArgs):
     """The NLB's health check: of the sidecar (default), or of the UDP server's own TCP port."""
@@ -61,6 +62,7 @@ class UdpHealthCheckArgs(HealthCheckArgs):
     (told in `HEALTH_PORT`) and the NLB checks it there. Default `sidecar`."""
 
 
+@documented_args
 @dataclass
 class UdpNlbServiceArgs:
     network: NetworkRef
@@ -98,10 +100,12 @@ class UdpNlbServiceArgs:
     """The UDP container's user and ECS health check. Default: `10001:10001`, no container health check."""
     sidecar: Optional[ContainerArgs] = None
     """The health-check sidecar's user and ECS health check. Default: `10001:10001`, none."""
-    environment: Optional[dict[str, str]] = None
-    """Plain environment variables for the UDP container. Default none."""
-    secrets: Optional[dict[str, str]] = None
-    """Environment variables read from Secrets Manager or SSM, by ARN. Default none."""
+    environment: Optional[dict[str, pulumi.Input[str]]] = None
+    """Plain environment variables for the UDP container; a value may be an Output (another resource's
+    address). Default none."""
+    secrets: Optional[dict[str, pulumi.Input[str]]] = None
+    """Environment variables read from Secrets Manager or SSM, by ARN; an ARN may be an Output (a secret
+    made in the same program), checked when known. Default none."""
     secrets_kms_keys: Optional[list[str]] = None
     """ARNs of the customer-managed KMS keys `secrets` are encrypted with: the execution role may
     kms:Decrypt with them, through Secrets Manager or SSM only. Default none (AWS managed keys)."""
@@ -333,7 +337,7 @@ class UdpNlbService(pulumi.ComponentResource):
         parts = build_fargate_service(
             name,
             self,
-            ServiceSpec(network=network, cluster=cluster, containers=containers, task=s.task),
+            ServiceSpec(owner=OWNER, network=network, cluster=cluster, containers=containers, task=s.task),
             lb_security_group_id=nlb_sg.id,
             hops=[
                 LoadBalancerHop("udp", s.udp_port, "UDP traffic"),

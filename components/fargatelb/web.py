@@ -21,7 +21,7 @@ import pulumi
 from pulumi_aws import lb
 
 from ._alb import ALB_FIELDS, AlbSettings, build_alb, lookup_zone, resolve_alb
-from ._args import InvalidArgument, check_port, coerce_args, default
+from ._args import InvalidArgument, check_port, coerce_args, default, documented_args
 from ._service import ContainerSpec, LoadBalancerHop, ServiceSpec, build_fargate_service
 from .alarms import ALB_NAMESPACE, AlarmsArgs, Watched
 from .fargate import (
@@ -48,6 +48,7 @@ RESERVED_ENVIRONMENT = ("PORT",)
 """Set by the component (the container port, stated once): a user's own value would be replaced."""
 
 
+@documented_args
 @dataclass
 class DomainArgs:
     """A name for the service in a public Route 53 zone of this account, with its own certificate."""
@@ -60,6 +61,7 @@ class DomainArgs:
     (looked up before anything is created) and be the zone the domain is delegated to."""
 
 
+@documented_args
 @dataclass
 class RoutingArgs:
     """Which requests a shared ALB sends to this service: its listener rule."""
@@ -76,6 +78,7 @@ class RoutingArgs:
     Default false."""
 
 
+@documented_args
 @dataclass
 class LoadBalancedFargateServiceArgs:
     network: NetworkRef
@@ -102,11 +105,13 @@ class LoadBalancedFargateServiceArgs:
     container: Optional[ContainerArgs] = None
     """The container's user, extra ports and ECS health check. Default: uid:gid 10001:10001, no
     container health check."""
-    environment: Optional[dict[str, str]] = None
-    """Plain environment variables; credential-like names are refused (use `secrets`), and so is `PORT`,
-    which the component sets to `container_port`. Default none."""
-    secrets: Optional[dict[str, str]] = None
-    """Environment variables read from Secrets Manager or SSM, by ARN. Default none."""
+    environment: Optional[dict[str, pulumi.Input[str]]] = None
+    """Plain environment variables; a value may be an Output (another resource's address). Credential-like
+    names are refused (use `secrets`), and so is `PORT`, which the component sets to `container_port`.
+    Default none."""
+    secrets: Optional[dict[str, pulumi.Input[str]]] = None
+    """Environment variables read from Secrets Manager or SSM, by ARN; an ARN may be an Output (a secret
+    made in the same program), checked when known. Default none."""
     secrets_kms_keys: Optional[list[str]] = None
     """ARNs of the customer-managed KMS keys `secrets` are encrypted with: the execution role may
     kms:Decrypt with them, through Secrets Manager or SSM only. Default none (AWS managed keys)."""
@@ -339,6 +344,7 @@ class LoadBalancedFargateService(pulumi.ComponentResource):
             name,
             self,
             ServiceSpec(
+                owner=OWNER,
                 network=network,
                 cluster=cluster,
                 discoverable=bool(args.discoverable),

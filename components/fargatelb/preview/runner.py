@@ -101,12 +101,15 @@ def run_program(
     config: Mapping[str, str] | None = None,
     file: StackFile | None = None,
     transformations: Sequence[Callable[..., Any]] = (),
+    transforms: Sequence[Callable[..., Any]] = (),
 ) -> ProgramRun:
     """Run the program on `stack`'s file (or on `config`, keys `namespace:key`, or on a `file`
     already read, when given).
 
     `transformations` are registered as stack transformations first, as a program's own would be:
-    how a test plants a value anywhere in the program."""
+    how a test plants a value anywhere in the program. `transforms` are registered the same way with
+    `pulumi.runtime.register_resource_transform`: the engine-side transforms, which the recording
+    mocks apply as the engine would."""
     import pulumi
 
     from ..mocks import synthesize
@@ -122,6 +125,8 @@ def run_program(
     def program() -> None:
         for transformation in transformations:
             pulumi.runtime.register_stack_transformation(transformation)
+        for transform in transforms:
+            pulumi.runtime.register_resource_transform(transform)
         runpy.run_path(str(project.entry), run_name="__main__")
 
     with in_program_dir(project), offline_run(file.source, file.environments) as marker:
