@@ -50,6 +50,7 @@ def preview_stack(project: Project, stack: str, out_root: Path, args: argparse.N
     import pulumi
 
     from .. import InvalidArgument
+    from ..mocks import DuplicateUrnError
 
     path, source, name = project.stack_file(stack)
     out = out_root / name
@@ -58,7 +59,9 @@ def preview_stack(project: Project, stack: str, out_root: Path, args: argparse.N
         file = read_stack_file(path, project.name, source)
         assumptions = cost_assumptions(project, file)  # refused before the program runs
         judged = judge(run_program(project, stack, file=file), assumptions=assumptions)
-    except (StackFileError, pulumi.RunError, InvalidArgument) as err:
+    except (StackFileError, pulumi.RunError, InvalidArgument, DuplicateUrnError) as err:
+        # Each is refused before any resource is judged: by the stack file, the program's own checks,
+        # or (two resources with one URN) the engine itself.
         message = str(err) if str(err).startswith(source) else f"{source}: {err}"
         print(message, file=sys.stderr)
         document = report.config_error(project.name, name, source, message, file)

@@ -109,3 +109,16 @@ def test_a_transform_that_moves_a_port_is_caught_by_the_verdict() -> None:
     assert not result.report.ok
     hops = {f.hop for f in result.report.errors if f.service == "match-service"}
     assert "health-check-port" in hops, result.report.format()
+
+
+def test_a_duplicate_name_is_refused_as_the_engine_refuses_it(tmp_path: Path) -> None:
+    """A second service copied from the first, its name left as it was: two resources with one URN."""
+    from fargatelb.mocks import DuplicateUrnError
+
+    copy = planted(tmp_path, '("stats", RoutingArgs(', '("lobby", RoutingArgs(')
+    with pytest.raises(DuplicateUrnError, match=r"Duplicate resource URN .*lobby"):
+        judged(copy)
+    command = [sys.executable, "-m", "fargatelb.preview", "--no-png", "--out", str(tmp_path / "out"), str(copy)]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+    assert "Duplicate resource URN" in refused.stderr and "LoadBalancedFargateService::lobby" in refused.stderr
