@@ -26,6 +26,7 @@ from fargatelb import (
     ServiceClusterArgs,
     UdpNlbService,
     UdpNlbServiceArgs,
+    offline,
 )
 from fargatelb.alarms import stack_dashboard
 from fargatelb.calls import call_url, call_variable
@@ -66,6 +67,7 @@ if config.web is not None:
     deployments["web"] = deployment(web, url=web.url)
 
 if config.services:
+    offline.report_config_section("edge", "alb")  # so the preview's fixes name fargate-lb:alb.<key>
     with relabelled("alb"):
         alb = ApplicationLoadBalancer("edge", ApplicationLoadBalancerArgs(network=network.ref, **(config.alb or {})))
     pulumi.export("url", alb.url)
@@ -76,6 +78,7 @@ if config.services:
         kwargs = apps.with_image(service.kwargs, service.build)
         urls = {call_variable(c): call_url(c, namespace or "", ports[c]) for c in service.calls}
         environment = {**(kwargs.pop("environment", None) or {}), **urls}
+        offline.report_config_section(service.name, f"services.{service.name}")
         with relabelled(f"services.{service.name}"):
             services[service.name] = LoadBalancedFargateService(
                 service.name,

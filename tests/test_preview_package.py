@@ -257,3 +257,14 @@ def test_the_package_ships_the_preview_its_schema_and_the_console_script() -> No
     assert callable(getattr(importlib.import_module(module), function))
     assert "fargatelb.preview" in spec["tool"]["setuptools"]["packages"]
     assert spec["tool"]["setuptools"]["package-data"]["fargatelb.preview"] == ["report.schema.json"]
+
+
+def test_the_benchmark_programs_still_preview() -> None:
+    """bench/many_services is run only by the benchmark: a small count here keeps it from rotting."""
+    from fargatelb.preview.project import Project
+    from fargatelb.preview.runner import judge, run_program
+
+    project = Project.load(ROOT / "bench" / "many_services")
+    run = run_program(project, "twenty", config={"aws:region": "eu-west-1", "many-services:count": "2"})
+    report = judge(run, cost=False).report
+    assert report.ok and {p.service for p in report.paths} == {"web00-service", "web01-service"}, report.format()

@@ -4,10 +4,13 @@ cluster, request-count and scheduled scaling, calls by name; every refusal names
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
+from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from fargatelb.graph import Graph
@@ -277,3 +280,28 @@ def test_twenty_services_on_one_alb_preview_and_prove_every_path() -> None:
     assert report.ok, report.format()
     assert len([p for p in report.paths if p.kind == "traffic"]) == 20
     assert not [f for f in report.findings if f.severity is Severity.UNKNOWN]
+
+
+def test_fixes_name_the_config_key_each_component_came_from() -> None:
+    """A service on the shared ALB is configured under `services.<name>`, the ALB under `alb`: the
+    program says so (`fargatelb.offline.report_config_section`) and every fix names that key."""
+    from fargatelb.preview.project import Project
+    from fargatelb.preview.runner import judge, read_stack, run_program
+
+    project = Project.load(Path(__file__).resolve().parent.parent)
+    _, file, _ = read_stack(project, "platform")
+    config = dict(file.config)
+    alb = json.loads(config["fargate-lb:alb"])
+    config["fargate-lb:alb"] = json.dumps({**alb, "allowedCidrs": ["::/0"]})  # IPv6 clients of an IPv4 ALB
+
+    def move_api_health_port(args: Any) -> Any:
+        if args.type_ == "aws:lb/targetGroup:TargetGroup" and args.name == "api-tg":
+            health = copy.copy(args.props["health_check"])
+            health.port = "9999"
+            return pulumi.ResourceTransformationResult({**args.props, "health_check": health}, args.opts)
+        return None
+
+    run = run_program(project, "platform", config=config, transformations=[move_api_health_port])
+    keys = {f.hop: f.fix.config_key for f in judge(run, cost=False).report.errors if f.fix is not None}
+    assert keys["lb-client-ipv6"] == "fargate-lb:alb.allowedCidrs"
+    assert keys["health-check-port"] == "fargate-lb:services.api.healthCheck.port"

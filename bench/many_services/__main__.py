@@ -17,11 +17,7 @@ for i in range(pulumi.Config().require_int("count")):
     LoadBalancedFargateService(
         f"web{i:02d}",
         LoadBalancedFargateServiceArgs(
-            vpc_id=network.vpc_id,
-            public_subnet_ids=network.public_subnet_ids,
-            private_subnet_ids=network.private_subnet_ids,
-            endpoint_security_group_id=network.endpoint_security_group_id,
-            s3_prefix_list_id=network.s3_prefix_list_id,
+            network=network.ref,
             image=IMAGE,
             container_port=8000 + i,
         ),

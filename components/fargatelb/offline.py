@@ -57,6 +57,8 @@ class OfflineRun:
     """Pulumi ESC environments the file imports, which an offline run can't resolve."""
     stand_ins: list[StandIn] = field(default_factory=list)
     """What the program stood in during this run, in the order it said so."""
+    config_sections: dict[str, str] = field(default_factory=dict)
+    """Component name → the config section its arguments come from, where the two differ."""
 
     def stand_in(self, key: str, value: str, reason: str, commands: tuple[str, ...] = ()) -> StandIn:
         """Record a stand-in (once per key: a program that parses its config twice lists it once)."""
@@ -86,6 +88,15 @@ def current() -> OfflineRun | None:
 
 def is_offline() -> bool:
     return _current.get() is not None
+
+
+def report_config_section(component: str, section: str) -> None:
+    """Say that component `component`'s arguments come from the config section `section` (say
+    `services.api` for a component named `api`), so the preview's fixes name the right key. A
+    component's section is its own name unless said otherwise. Nothing to do under the CLI."""
+    run = _current.get()
+    if run is not None:
+        run.config_sections[component] = section
 
 
 def report_stand_in(key: str, value: str, reason: str, commands: tuple[str, ...] = ()) -> StandIn:

@@ -19,6 +19,7 @@ its `aws:region`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import runpy
@@ -54,6 +55,8 @@ class ProgramRun:
     recording: Recording
     stand_ins: tuple[StandIn, ...]
     seconds: float
+    config_sections: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Component name → config section, as the program reported it (`fargatelb.offline`)."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,10 @@ def run_program(
 
     with in_program_dir(project), offline_run(file.source, file.environments) as marker:
         recording = synthesize(program, config=file.config, project=project.name, stack=name)
-    return ProgramRun(project, name, file, path, recording, tuple(marker.stand_ins), time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return ProgramRun(
+        project, name, file, path, recording, tuple(marker.stand_ins), seconds, dict(marker.config_sections)
+    )
 
 
 def cost_assumptions(project: Project, file: StackFile) -> CostAssumptions:
@@ -158,7 +164,7 @@ def judge(run: ProgramRun, *, assumptions: CostAssumptions | None = None, cost: 
 
     started = time.perf_counter()
     graph = run.recording.graph()
-    report = verify.check(graph)
+    report = verify.check(graph, config_sections=run.config_sections)
     try:
         production = judge_production(graph, stack_tags(run.file.config))
     except DeclarationError as err:

@@ -20,20 +20,24 @@ over `graph.Graph`, no Pulumi imports: the offline preview and the policy pack l
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..graph import Graph
 from .context import Context
 from .model import Finding, Fix, Layer, ProvenPath, Report, ResourceRef, Severity
 from .tokens import SERVICE
 
 
-def check(graph: Graph, *, aws_rules: bool = True) -> Report:
-    """Run every layer over `graph`. `aws_rules=False` skips AWS's input rules (the wiring alone)."""
+def check(graph: Graph, *, aws_rules: bool = True, config_sections: Mapping[str, str] | None = None) -> Report:
+    """Run every layer over `graph`. `aws_rules=False` skips AWS's input rules (the wiring alone).
+    `config_sections`: component name → the stack config section its arguments come from, where they
+    differ (`api` → `services.api`), so each fix names the right key."""
     from .lifecycle import check_lifecycle
     from .paths.calls import check_calls
     from .paths.routing import check_routing
     from .service import check_service
 
-    ctx = Context(graph)
+    ctx = Context(graph, config_sections)
     for service in graph.of_type(SERVICE):
         check_service(ctx, service)
     check_routing(ctx)

@@ -3,7 +3,7 @@ helpers that add findings and proven paths without repeating themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..graph import Graph, Node
@@ -13,8 +13,9 @@ from .sgrules import Hop, RuleIndex
 
 
 class Context:
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, config_sections: Mapping[str, str] | None = None) -> None:
         self.g = graph
+        self.config_sections = dict(config_sections or {})
         self.report = Report()
         self.rules = RuleIndex(graph)
         self._seen: set[tuple[Any, ...]] = set()
@@ -36,7 +37,7 @@ class Context:
         return component.name if component else None
 
     def fix(self, node: Node | None, concern: str | None, resource_input: str, detail: str | None = None) -> Fix | None:
-        return fix_for(self.g, node, concern, resource_input, detail)
+        return fix_for(self.g, node, concern, resource_input, detail, self.config_sections)
 
     # -- writing the report --------------------------------------------------------------------
 

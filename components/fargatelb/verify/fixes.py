@@ -6,9 +6,11 @@ it: the task SG ingress port comes from `container_port`, `fargate-lb:web.contai
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..graph import Graph, Node
 from .model import Fix
-from .tokens import NETWORK_COMPONENT, STACK, UDP_COMPONENT, WEB_COMPONENT
+from .tokens import ALB_COMPONENT, NETWORK_COMPONENT, STACK, UDP_COMPONENT, WEB_COMPONENT
 from .values import camel_path, project_of
 
 # Component arguments behind each concern, per component type.
@@ -64,6 +66,15 @@ _ARGUMENTS: dict[str, dict[str, str]] = {
         "health_check_image": "health_check_image",
         "sidecar_user": "sidecar.user",
     },
+    ALB_COMPONENT: {
+        "client_cidrs": "allowed_cidrs",
+        "listener_port": "listener_port",
+        "https_port": "https_port",
+        "certificate": "certificate_arn",
+        "access_log_expiry": "access_log_expiry_days",
+        "tags": "tags",
+        "name": "name",
+    },
     NETWORK_COMPONENT: {
         "nat_strategy": "nat_strategy",
         "cidr_block": "cidr_block",
@@ -77,7 +88,12 @@ _ARGUMENTS: dict[str, dict[str, str]] = {
 
 
 def fix_for(
-    graph: Graph, node: Node | None, concern: str | None, resource_input: str, detail: str | None = None
+    graph: Graph,
+    node: Node | None,
+    concern: str | None,
+    resource_input: str,
+    detail: str | None = None,
+    config_sections: Mapping[str, str] | None = None,
 ) -> Fix | None:
     """The component argument behind `concern` for the component owning `node`; failing that,
     `resource_input` of `node` itself. `detail` is a key inside the argument, kept as written
@@ -95,7 +111,8 @@ def fix_for(
     project = project_of(component.urn)
     config_key = None
     if top_level and project and argument not in _NOT_CONFIG:
-        config_key = f"{project}:{component.name}.{camel_path(argument)}"
+        section = (config_sections or {}).get(component.name, component.name)
+        config_key = f"{project}:{section}.{camel_path(argument)}"
     if detail:
         argument += f".{detail}"
         config_key = config_key and f"{config_key}.{detail}"
