@@ -4,7 +4,7 @@ STACK ?= dev
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOURCES := __main__.py stack_config images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e examples
+SOURCES := __main__.py conftest.py stack_config images.py image_tags.py verify_deploy.py offline.py preview.py components policy tests bench app scripts e2e examples
 # Everything is installed from hashed locks (`make lock` writes them from requirements*.txt), with
 # --require-hashes: pip refuses a file whose sha256 the lock doesn't list, and a dependency the lock
 # doesn't pin. ./components, an editable install, can't be hashed: it goes in last, its dependencies
@@ -14,7 +14,7 @@ SOURCES := __main__.py stack_config images.py image_tags.py verify_deploy.py off
 LOCKS := requirements.lock requirements-dev.lock requirements-nodeps.lock
 PIP_TOOLS := pip-tools==7.6.2
 
-.PHONY: setup policy-venv lock test test-e2e lint preview preview-all e2e e2e-all pulumi-preview up verify-deploy bench clean
+.PHONY: setup policy-venv lock test test-all test-e2e lint preview preview-all e2e e2e-all pulumi-preview up verify-deploy bench clean
 
 # Says what it is doing, and pip lists each package as it goes (a first setup takes a minute or two).
 $(VENV)/.installed: $(LOCKS) components/pyproject.toml policy/requirements.txt
@@ -41,8 +41,11 @@ lock:  ## regenerate requirements*.lock from requirements*.txt (pip-tools from P
 	build/pip-tools/bin/pip install --quiet $(PIP_TOOLS)
 	build/pip-tools/bin/python scripts/lock_requirements.py --pip-compile build/pip-tools/bin/pip-compile $(if $(UPGRADE),--upgrade)
 
-test: setup  ## unit tests under Pulumi mocks, the verdict, the apps as real processes (under 30 s)
-	$(PY) -m pytest -q
+test: setup  ## the edit loop: components under mocks, the verdict, stacks, in parallel (under 30 s)
+	$(PY) -m pytest -q -n auto -m "not e2e and not slow"
+
+test-all: test  ## everything but e2e: also the apps under load, the provider matrix, the examples (CI)
+	$(PY) -m pytest -q -m "slow and not e2e"
 
 test-e2e: setup  ## the e2e emulation's tests: the dev stack's data plane and each mutation (root, about a minute)
 	$(PY) -m pytest -q -m e2e

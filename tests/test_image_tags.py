@@ -232,6 +232,7 @@ def two_clones(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return plain, crlf
 
 
+@pytest.mark.slow  # a scale or process-level check: make test-all
 def test_two_clones_of_a_commit_have_the_same_tags_whatever_their_line_ending_setting(
     two_clones: tuple[Path, Path],
 ) -> None:

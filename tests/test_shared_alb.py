@@ -268,6 +268,7 @@ def test_one_default_service_takes_what_no_rule_matches() -> None:
         parse(with_services(two_defaults))
 
 
+@pytest.mark.slow  # a scale or process-level check: make test-all
 def test_twenty_services_on_one_alb_preview_and_prove_every_path() -> None:
     def twenty(s: dict[str, Any]) -> None:
         template = s.pop("docs")

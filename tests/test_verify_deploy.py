@@ -2,6 +2,7 @@
 both our requests and these responses against the service models), with no AWS and no waiting."""
 
 import datetime
+import functools
 import io
 import json
 from collections.abc import Iterator
@@ -112,9 +113,15 @@ def health(*targets: tuple[str, str]) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _session() -> botocore.session.Session:
+    """One session for the module: it reads each service model once (a new one per test read them again)."""
+    return botocore.session.get_session()
+
+
 class Clients:
     def __init__(self) -> None:
-        session = botocore.session.get_session()
+        session = _session()
         creds = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "secret", "region_name": REGION}
         self.ecs = session.create_client("ecs", **creds)
         self.elbv2 = session.create_client("elbv2", **creds)
