@@ -6,6 +6,7 @@ customer key, an internal ALB admitting only the VPC, and internet egress only o
 import json
 from typing import Any
 
+import pulumi
 import pytest
 
 from fargatelb import (
@@ -222,3 +223,26 @@ def test_nat_alone_opens_no_internet_egress_a_service_asks_for_it(nat: NatStrate
 
     assert _internet_egress(synthesize(program(False))) == []
     assert _internet_egress(synthesize(program(True))) == ["web-task-out-internet"]
+
+
+def test_region_and_account_are_asked_once_per_provider_per_run() -> None:
+    """Each synchronous invoke pumps Pulumi's event loop; twenty services used to ask forty times.
+    A second provider (another region or account) is asked on its own."""
+    import pulumi_aws as aws
+
+    def program(wiring: dict[str, Any], _: Any) -> None:
+        web(**{"container_port": 8080})(wiring, _)
+        LoadBalancedFargateService("api", LoadBalancedFargateServiceArgs(**wiring, image=f"{ECR}/api:1"))
+        other = aws.Provider("use1", region="us-east-1")
+        LoadBalancedFargateService(
+            "far",
+            LoadBalancedFargateServiceArgs(**wiring, image=f"{ECR}/far:1"),
+            opts=pulumi.ResourceOptions(providers={"aws": other}),
+        )
+
+    rec = on_network(program)
+    asked = [token for token, _ in rec.calls if token == "aws:index/getCallerIdentity:getCallerIdentity"]
+    assert len(asked) == 2, asked  # the default provider (network, web, api) and use1 (far)
+    for name in ("web", "api", "far"):
+        (statement,) = policy(rec, ROLE, f"{name}-exec", "assumeRolePolicy")["Statement"]
+        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT_ID}, name

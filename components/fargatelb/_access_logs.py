@@ -9,8 +9,9 @@ path, over TLS only.
 import json
 
 import pulumi
-import pulumi_aws as aws
 from pulumi_aws import s3
+
+from ._account import region_and_account
 
 # Regions opened before August 2022 deliver ALB access logs as a regional ELB account (the ALB guide's
 # "Regions available before August 2022"); every later region, through the log-delivery service
@@ -39,9 +40,7 @@ def access_log_bucket(
 ) -> tuple[s3.Bucket, s3.BucketPolicy]:
     """The bucket (Pulumi `protect` when `protect`: it holds the logs) and its settings."""
     child = pulumi.ResourceOptions(parent=parent)
-    invoke = pulumi.InvokeOptions(parent=parent)
-    region = aws.get_region(opts=invoke).region
-    account = aws.get_caller_identity(opts=invoke).account_id
+    region, account = region_and_account(parent)
     bucket = s3.Bucket(
         f"{name}-access-logs",
         tags={**tags, "Name": f"{name}-access-logs"},

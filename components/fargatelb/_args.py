@@ -537,17 +537,7 @@ def attribute_docstrings(cls: type) -> dict[str, tuple[str, str]]:
     return found
 
 
-def documented_args(cls: type[T]) -> type[T]:
-    """Class decorator for an Args dataclass (put it above `@dataclass`): `help(cls)` and
-    `pydoc` then show a Fields section, each field with its type, whether it is required, and its
-    docstring, which states the default. The class's own docstring (or, without one, a line naming the
-    component) is kept as `__args_summary__`: what the provider's schema describes the type with."""
-    if not dataclasses.is_dataclass(cls):
-        raise TypeError(f"@documented_args goes above @dataclass: {cls.__name__} is not a dataclass yet")
-    doc = cls.__doc__ or ""
-    if not doc or doc.startswith(f"{cls.__name__}("):  # the signature @dataclass writes when there is none
-        doc = f"The arguments of {cls.__name__.removesuffix('Args')}."
-    summary = inspect.cleandoc(doc)
+def _fields_doc(cls: type, summary: str) -> str:
     docs = attribute_docstrings(cls)
     lines = [summary, "", "Fields", "------"]
     for f in dataclasses.fields(cls):
@@ -561,6 +551,36 @@ def documented_args(cls: type[T]) -> type[T]:
             default_text = f" = {f.default!r}" if f.default is not dataclasses.MISSING else "  (optional)"
         lines += ["", f"{f.name}: {annotation}{default_text}"]
         lines += [textwrap.indent(text or "(undocumented)", "    ")]
+    return "\n".join(lines)
+
+
+class _FieldsDoc:
+    """A class's `__doc__`, rendered when first read: `type.__doc__` calls a descriptor it finds in
+    the class's dict, so `help()` and `cls.__doc__` see the text."""
+
+    def __init__(self, summary: str) -> None:
+        self.summary = summary
+        self.text: str | None = None
+
+    def __get__(self, instance: object, owner: type | None = None) -> str:
+        if self.text is None:
+            self.text = _fields_doc(owner if owner is not None else type(instance), self.summary)
+        return self.text
+
+
+def documented_args(cls: type[T]) -> type[T]:
+    """Class decorator for an Args dataclass (put it above `@dataclass`): `help(cls)` and
+    `pydoc` then show a Fields section, each field with its type, whether it is required, and its
+    docstring, which states the default. The class's own docstring (or, without one, a line naming the
+    component) is kept as `__args_summary__`: what the provider's schema describes the type with."""
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"@documented_args goes above @dataclass: {cls.__name__} is not a dataclass yet")
+    doc = cls.__doc__ or ""
+    if not doc or doc.startswith(f"{cls.__name__}("):  # the signature @dataclass writes when there is none
+        doc = f"The arguments of {cls.__name__.removesuffix('Args')}."
+    summary = inspect.cleandoc(doc)
     cls.__args_summary__ = summary  # type: ignore[attr-defined]
-    cls.__doc__ = "\n".join(lines)
+    # Rendered on first read (help(), pydoc, the schema): reading every Args class's source at import
+    # cost the program a tenth of a second on every run.
+    cls.__doc__ = _FieldsDoc(summary)  # type: ignore[assignment]
     return cls

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
+from ._account import region_and_account
 from .policies import logs_key_policy
 
 
@@ -43,7 +43,7 @@ def log_group_key(
 def repository_key(name: str, tags: dict[str, str], opts: pulumi.ResourceOptions) -> Any:
     """`<name>`: a customer-managed key for ECR repositories (Security Hub ECR.5). ECR creates its own
     grant on the key for each repository, as the principal that creates the repository."""
-    account = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=opts.parent)).account_id
+    _, account = region_and_account(opts.parent)
     administers = {
         "Sid": "AccountAdministers",
         "Effect": "Allow",

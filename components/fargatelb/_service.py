@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 from pulumi_aws import appautoscaling, cloudwatch, ec2, ecs, iam, lb, vpc
 
+from ._account import region_and_account
 from ._kms import log_group_key
 from .alarms import Watched, alarm_name, below_desired_alarm, deployment_alarms, target_alarms
 from .arns import parse_secret_arn
@@ -87,9 +87,7 @@ def build_fargate_service(
     watched: Watched,
 ) -> FargateParts:
     child = pulumi.ResourceOptions(parent=parent)
-    invoke = pulumi.InvokeOptions(parent=parent)
-    region = aws.get_region(opts=invoke).region
-    account = aws.get_caller_identity(opts=invoke).account_id
+    region, account = region_and_account(parent)
 
     def tags(role: str) -> dict[str, str]:
         return {**spec.task.tags, "Name": f"{name}-{role}"}

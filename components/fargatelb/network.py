@@ -19,6 +19,7 @@ import pulumi_aws as aws
 from pulumi_aws import cloudwatch, ec2, iam, vpc
 
 from . import endpoint_services
+from ._account import region_and_account
 from ._args import (
     InvalidArgument,
     check_choice,
@@ -245,8 +246,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         def tags(role: str) -> dict[str, str]:
             return {**settings.tags, "Name": f"{name}-{role}"}
 
-        region = aws.get_region(opts=invoke).region
-        account = aws.get_caller_identity(opts=invoke).account_id
+        region, account = region_and_account(self)
         zones = aws.get_availability_zones(
             state="available",
             # Local and Wavelength zones can't host a load balancer node.
