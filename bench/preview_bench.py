@@ -106,6 +106,14 @@ def main() -> None:
     cores = os.cpu_count()
     print(f"{platform.node()}: {cores} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"paired runs: A B C ... repeated {args.runs} times after one warm-up each; medians compared")
+    # Bytecode as any installed program has it: pip compiles site-packages at install, and Python
+    # caches a local module's on first import, unless PYTHONDONTWRITEBYTECODE is set (as on some CI
+    # machines), when every run would recompile this repo's 15,000 lines while the yardstick, almost
+    # all site-packages, would not. So compile first, for both sides alike.
+    sources = [str(ROOT / p) for p in ("components/fargatelb", "stack_config", "bench", "app")]
+    sources += [str(p) for p in ROOT.glob("*.py")]
+    subprocess.run([PY, "-m", "compileall", "-q", *sources], check=True)
+    print("bytecode: compiled first (python -m compileall), as an installed program has it")
     with tempfile.TemporaryDirectory(prefix="preview-bench-") as scratch:
         out = Path(scratch)
         preview = {s: [PY, "preview.py", s, "--no-png", "--out", str(out / "out")] for s in ("dev", "prod")}
