@@ -20,6 +20,7 @@ from typing import Any
 
 import regex
 
+from ..values import as_number
 from .bridge import UNKNOWN
 
 # Keywords that only annotate (or that cfn-lint uses for its own bookkeeping): no constraint.
@@ -117,24 +118,13 @@ def _is_type(value: Any, kind: str) -> bool:
     return True
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _equal(a: Any, b: Any) -> bool:
     # "8080" and 8080 are the same value to CloudFormation.
     if a == b and type(a) is type(b):
         return True
     if isinstance(a, bool) or isinstance(b, bool):
         return a == b
-    na, nb = _number(a), _number(b)
+    na, nb = as_number(a), as_number(b)
     if na is not None and nb is not None and not isinstance(a, list | dict) and not isinstance(b, list | dict):
         return na == nb
     return bool(a == b)
@@ -177,8 +167,8 @@ class Validator:
             yield Violation(path, "const", schema["const"], instance)
         if isinstance(instance, str):
             yield from self._string(instance, schema, path)
-        if ((number := _number(instance)) is not None and not isinstance(instance, str | bool)) or (
-            isinstance(instance, str) and (number := _number(instance)) is not None and _numeric_schema(schema)
+        if ((number := as_number(instance)) is not None and not isinstance(instance, str | bool)) or (
+            isinstance(instance, str) and (number := as_number(instance)) is not None and _numeric_schema(schema)
         ):
             yield from self._number(number, instance, schema, path)
         if isinstance(instance, list | tuple):
