@@ -10,6 +10,7 @@ that isn't the one the NLB sends traffic to.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ...graph import Node
@@ -18,11 +19,19 @@ from ..model import Severity
 from ..values import as_int, port_mappings
 
 MARKER = "UDP_TARGET_PORT"
-# The sidecar's own defaults (fargatelb/sidecar/sidecar.py `Config`).
-DEFAULTS = {"HEALTH_PORT": "8080", "HEALTH_MODE": "http", "UDP_TARGET_HOST": "127.0.0.1"}
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # What each target-group health-check protocol needs the sidecar to speak.
 MODE_FOR = {"HTTP": "http", "TCP": "tcp"}
+
+
+@functools.cache
+def defaults() -> dict[str, str]:
+    """The sidecar's own defaults (`fargatelb/sidecar/sidecar.py` `Config`), read from it when first
+    needed: it imports asyncio, which `fargatelb.verify` otherwise doesn't."""
+    from ...sidecar.sidecar import Config
+
+    c = Config()
+    return {"HEALTH_PORT": str(c.port), "HEALTH_MODE": c.mode, "UDP_TARGET_HOST": c.target_host}
 
 
 def environment(container: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +54,7 @@ def prove_sidecar(
     traffic_port: int | None,
 ) -> tuple[str, bool]:
     """The hop text for the sidecar's contract, and whether it is broken."""
-    env = {**DEFAULTS, **environment(sidecar)}
+    env = {**defaults(), **environment(sidecar)}
     name = sidecar.get("name")
     mode = str(env["HEALTH_MODE"]).lower()
     listens, target = as_int(env["HEALTH_PORT"]), as_int(env[MARKER])
