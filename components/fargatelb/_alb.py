@@ -10,7 +10,7 @@ service's rule matches (a shared ALB). Both `LoadBalancedFargateService` (its ow
 """
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,7 +20,7 @@ from pulumi_aws import ec2, lb, vpc
 from ._args import InvalidArgument, check_int, check_port, default
 from .arns import parse_certificate_arn
 from .dns import check_dns_name
-from .refs import NetworkRef
+from .refs import NetworkRef, coerce_ref
 
 # TLS 1.3 with TLS 1.2 fallback: Security Hub ELB.17's recommended policy.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -158,13 +158,6 @@ def _certificate_source(owner: str, args: AlbArgs) -> tuple[str | None, Domain |
     return source, domain
 
 
-def _vpc_cidr(network: Any) -> Any:
-    """The handle's VPC block, whether the handle is a NetworkRef or (from a provider) a mapping."""
-    if isinstance(network, Mapping):
-        return network.get("vpc_cidr", network.get("vpcCidr"))
-    return getattr(network, "vpc_cidr", None)
-
-
 def resolve_alb(owner: str, args: AlbArgs) -> AlbSettings:
     """Validate, then default, an ALB's settings. Pure."""
     listener_port = check_port(owner, "listener_port", default(args.listener_port, 80))
@@ -173,8 +166,8 @@ def resolve_alb(owner: str, args: AlbArgs) -> AlbSettings:
     https = source is not None
     if https and https_port == listener_port:
         raise InvalidArgument(owner, "https_port", f"({https_port}) must differ from listener_port ({listener_port})")
-    network = getattr(args, "network", None)
-    if args.internal and args.allowed_cidrs is None and network is not None and _vpc_cidr(network) is None:
+    network = coerce_ref(owner, "network", NetworkRef, getattr(args, "network", None), required=False)
+    if args.internal and args.allowed_cidrs is None and network is not None and network.vpc_cidr is None:
         raise InvalidArgument(
             owner, "allowed_cidrs", "or network.vpc_cidr is required: an internal ALB admits the VPC by default"
         )
