@@ -6,14 +6,12 @@ applies `fargate-lb:images` to every repository the stack builds: `forceDelete`,
 `encryptRepositories` (one customer-managed KMS key for all of them, the sidecar's included).
 """
 
-import dataclasses
 import functools
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
-from fargatelb import ContainerArgs
 from fargatelb._kms import repository_key
 from fargatelb.build import BuiltImage, build_image
 from stack_config import ImagesConfig
@@ -73,12 +71,7 @@ class AppImages:
         if image in args:
             return args
         built = self.built(app)
-        settings = args.get(container) or ContainerArgs()
-        if settings.health_check_command is None and built.health_check_command:
-            settings = dataclasses.replace(settings, health_check_command=built.health_check_command)
-        if settings.user is None:
-            settings = dataclasses.replace(settings, user=built.user)
-        return {**args, image: built.uri, container: settings}
+        return {**args, image: built.uri, container: built.container_settings(args.get(container))}
 
     def sidecar_repository(self) -> dict[str, Any]:
         """UdpNlbServiceArgs for the sidecar repository the component builds: one of the stack's."""

@@ -114,6 +114,8 @@ def test_an_unchanged_app_is_not_rebuilt_and_a_changed_one_is_built_under_its_ne
     images = container_images(rec)
     assert images["app"] == f"{ECR.format(region='eu-west-1')}/{repo('web')}@{PUSHED}"
     assert images["udp"].endswith("@" + built["udp-image"].outputs["digest"])
+    listed = [token for token, _ in rec.calls if token == "aws:ecr/getRepositories:getRepositories"]
+    assert len(listed) == 1, "three builds, one listing of the repositories per provider and run"
     asked = [(token, args.get("repositoryName")) for token, args in rec.calls if token == "aws:ecr/getImages:getImages"]
     assert sorted(asked) == [("aws:ecr/getImages:getImages", repo(app)) for app in ("udp", "web")]
 

@@ -26,6 +26,7 @@ HEALTHCHECK) and its Dockerfile `USER` the container's `uid:gid`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_docker_build as docker_build
 
+from ._account import asked_once
+from .fargate import ContainerArgs
 from .image_tags import content_tag
 
 _ECR_SEGMENT = re.compile(r"[^a-z0-9]+")
@@ -52,6 +55,16 @@ class BuiltImage:
     """From the context's `healthcheck.json`, if it has one."""
     user: str
     """The Dockerfile's final `USER`."""
+
+    def container_settings(self, given: ContainerArgs | None) -> ContainerArgs:
+        """`given` with the image's own user and ECS health check where it sets none: ECS ignores the
+        Dockerfile's HEALTHCHECK, and would otherwise run the container as the component's default user."""
+        settings = given or ContainerArgs()
+        if settings.health_check_command is None and self.health_check_command:
+            settings = dataclasses.replace(settings, health_check_command=self.health_check_command)
+        if settings.user is None:
+            settings = dataclasses.replace(settings, user=self.user)
+        return settings
 
 
 def repository_name(project: str, stack: str, image: str) -> str:
@@ -79,10 +92,12 @@ def dockerfile_user(dockerfile: Path) -> str:
     return user
 
 
-def pushed_digest(repository: str, tag: str, opts: pulumi.InvokeOptions | None = None) -> str | None:
+def pushed_digest(repository: str, tag: str, parent: pulumi.Resource | None = None) -> str | None:
     """The digest `tag` points to in `repository`, if the repository exists and has it."""
-    if repository not in aws.ecr.get_repositories(opts=opts).names:
+    existing = asked_once(parent, "ECR repositories", lambda o: frozenset(aws.ecr.get_repositories(opts=o).names))
+    if repository not in existing:
         return None
+    opts = pulumi.InvokeOptions(parent=parent)
     for image in aws.ecr.get_images(repository_name=repository, opts=opts).image_ids:
         if image.image_tag == tag:
             return image.image_digest
@@ -133,7 +148,7 @@ def build_image(
         ),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
-    digest: pulumi.Input[str] | None = pushed_digest(repo_name, tag, pulumi.InvokeOptions(parent=parent))
+    digest: pulumi.Input[str] | None = pushed_digest(repo_name, tag, parent)
     if digest is None:
         registry = repository.repository_url.apply(lambda url: url.split("/", 1)[0])
         token = aws.ecr.get_authorization_token_output(

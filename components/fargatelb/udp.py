@@ -395,9 +395,8 @@ class UdpNlbService(pulumi.ComponentResource):
                 parent=self,
             )
             image = built.uri
-            # The image's own check and user, unless the caller set them (`sidecar`).
-            user = args.sidecar.user if args.sidecar and args.sidecar.user else built.user
-            command = command or built.health_check_command
+            own = built.container_settings(args.sidecar)  # the caller's `sidecar` settings win
+            user, command = own.user or user, own.health_check_command
         return ContainerSpec(
             name=SIDECAR_CONTAINER,
             image=image,
